@@ -1,0 +1,399 @@
+/*
+ * cfg.c - winnow.conf parsing and the table of every key (see cfg.h).
+ *
+ * The table below is the single source of defaults and documentation;
+ * etc/winnow.conf is checked against it by a unit test.
+ */
+#include "lib/cfg.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "lib/buf.h"
+#include "lib/limits.h"
+#include "lib/wn.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static const struct cfg_key cfg_key_table[] = {
+	{ "rules_dir", CFG_LIST, "default",
+	  "rule directories or .cf files, in load order; \"default\" is the shipped rules/default" },
+	{ "required_score", CFG_DOUBLE, "5.0",
+	  "score at or above which a message is spam (overrides required_score in rules)" },
+	{ "debug", CFG_LIST, "", "modules to log at debug level (all, rules, msg, scan, ...)" },
+	{ "msg_max_size", CFG_SIZE, "10m", "bytes of a message that are parsed" },
+	{ "msg_max_line", CFG_SIZE, "64k", "longest line kept whole" },
+	{ "msg_max_header_size", CFG_SIZE, "256k", "bytes in one header block" },
+	{ "msg_max_headers", CFG_UINT, STR(WN_MSG_MAX_HEADERS), "header fields in one block" },
+	{ "msg_max_parts", CFG_UINT, STR(WN_MSG_MAX_PARTS), "MIME parts per message" },
+	{ "msg_max_depth", CFG_UINT, STR(WN_MSG_MAX_DEPTH), "MIME nesting depth" },
+	{ "msg_max_decoded", CFG_SIZE, "32m", "total decoded bytes per message" },
+	{ "msg_max_text", CFG_SIZE, "2m", "decoded text of one part given to body rules" },
+	{ "msg_max_uris", CFG_UINT, STR(WN_MSG_MAX_URIS), "URIs collected per message" },
+	{ "msg_max_html_depth", CFG_UINT, STR(WN_MSG_MAX_HTML_DEPTH), "HTML tag nesting tracked" },
+};
+
+struct cfg_value {
+	char *str;
+	char **words;
+	size_t nwords;
+};
+
+struct cfg {
+	struct cfg_value v[N_ELEMENTS(cfg_key_table)];
+};
+
+const struct cfg_key *cfg_keys(size_t *count_r)
+{
+	*count_r = N_ELEMENTS(cfg_key_table);
+	return cfg_key_table;
+}
+
+static int cfg_index(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(cfg_key_table); i++) {
+		if (strcmp(cfg_key_table[i].name, key) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static char *cfg_errf(const char *fmt, ...) WN_PRINTF(1, 2);
+
+static char *cfg_errf(const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return buf_steal(&b);
+}
+
+int cfg_parse_size(const char *s, size_t *r)
+{
+	char *end;
+	unsigned long long n;
+	size_t mult = 1;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	switch (tolower((unsigned char)*end)) {
+	case 'k': mult = 1024; end++; break;
+	case 'm': mult = 1024 * 1024; end++; break;
+	case 'g': mult = (size_t)1024 * 1024 * 1024; end++; break;
+	default: break;
+	}
+	if (tolower((unsigned char)*end) == 'b')
+		end++;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end != '\0' || n > SIZE_MAX / mult)
+		return -1;
+	*r = (size_t)n * mult;
+	return 0;
+}
+
+int cfg_parse_bool(const char *s, int *r)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*r = 1;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*r = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int cfg_validate(const struct cfg_key *k, const char *value)
+{
+	char *end;
+	size_t sz;
+	int b;
+
+	switch (k->type) {
+	case CFG_STR:
+	case CFG_LIST:
+		return 0;
+	case CFG_DOUBLE:
+		errno = 0;
+		(void)strtod(value, &end);
+		return (errno != 0 || end == value || *end != '\0') ? -1 : 0;
+	case CFG_UINT:
+		if (!isdigit((unsigned char)*value))
+			return -1;
+		errno = 0;
+		(void)strtoul(value, &end, 10);
+		return (errno != 0 || *end != '\0') ? -1 : 0;
+	case CFG_SIZE:
+		return cfg_parse_size(value, &sz);
+	case CFG_BOOL:
+		return cfg_parse_bool(value, &b);
+	}
+	return -1;
+}
+
+static const char *cfg_type_name(enum cfg_type t)
+{
+	switch (t) {
+	case CFG_DOUBLE: return "a number";
+	case CFG_UINT: return "a whole number";
+	case CFG_SIZE: return "a size (e.g. 512k, 10m)";
+	case CFG_BOOL: return "yes or no";
+	default: return "a string";
+	}
+}
+
+static void cfg_value_clear(struct cfg_value *v)
+{
+	size_t i;
+
+	free(v->str);
+	for (i = 0; i < v->nwords; i++)
+		free(v->words[i]);
+	free(v->words);
+	memset(v, 0, sizeof(*v));
+}
+
+static void cfg_split_words(struct cfg_value *v)
+{
+	const char *p = v->str;
+
+	while (*p != '\0') {
+		size_t n;
+		p += strspn(p, ", \t");
+		n = strcspn(p, ", \t");
+		if (n == 0)
+			break;
+		v->words = xrealloc(v->words, (v->nwords + 1) * sizeof(char *));
+		v->words[v->nwords++] = xstrndup(p, n);
+		p += n;
+	}
+}
+
+int cfg_set(struct cfg *c, const char *key, const char *value,
+	    const char *origin, char **err_r)
+{
+	int i = cfg_index(key);
+	struct cfg_value *v;
+
+	if (i < 0) {
+		*err_r = cfg_errf("%s: unknown key '%s'", origin, key);
+		return -1;
+	}
+	if (cfg_validate(&cfg_key_table[i], value) < 0) {
+		*err_r = cfg_errf("%s: %s: '%s' is not %s", origin, key, value,
+				  cfg_type_name(cfg_key_table[i].type));
+		return -1;
+	}
+	v = &c->v[i];
+	cfg_value_clear(v);
+	v->str = xstrdup(value);
+	if (cfg_key_table[i].type == CFG_LIST)
+		cfg_split_words(v);
+	return 0;
+}
+
+struct cfg *cfg_new(void)
+{
+	struct cfg *c = xcalloc(1, sizeof(*c));
+	char *err = NULL;
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(cfg_key_table); i++) {
+		if (cfg_set(c, cfg_key_table[i].name, cfg_key_table[i].def,
+			    "default", &err) < 0)
+			wn_panic("cfg: bad default: %s", err);
+	}
+	return c;
+}
+
+void cfg_free(struct cfg **cp)
+{
+	size_t i;
+
+	if (*cp == NULL)
+		return;
+	for (i = 0; i < N_ELEMENTS(cfg_key_table); i++)
+		cfg_value_clear(&(*cp)->v[i]);
+	free(*cp);
+	*cp = NULL;
+}
+
+static char *cfg_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* One line: "key = value", comments start with '#' at line start. */
+static int cfg_line(struct cfg *c, char *line, const char *origin, char **err_r)
+{
+	char *eq, *key, *value;
+
+	line = cfg_trim(line);
+	if (*line == '\0' || *line == '#')
+		return 0;
+	eq = strchr(line, '=');
+	if (eq == NULL) {
+		*err_r = cfg_errf("%s: expected 'key = value'", origin);
+		return -1;
+	}
+	*eq = '\0';
+	key = cfg_trim(line);
+	value = cfg_trim(eq + 1);
+	return cfg_set(c, key, value, origin, err_r);
+}
+
+int cfg_load_file(struct cfg *c, const char *path, char **err_r)
+{
+	FILE *f = fopen(path, "r");
+	struct buf line = BUF_INIT;
+	unsigned int lineno = 0;
+	int ch, ret = 0;
+
+	if (f == NULL) {
+		*err_r = cfg_errf("%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	while (ret == 0) {
+		buf_truncate(&line, 0);
+		while ((ch = getc(f)) != EOF && ch != '\n') {
+			if (line.len < WN_CFG_MAX_LINE)
+				buf_append_char(&line, (char)ch);
+		}
+		if (ch == EOF && line.len == 0)
+			break;
+		lineno++;
+		if (line.len >= WN_CFG_MAX_LINE) {
+			*err_r = cfg_errf("%s:%u: line too long", path, lineno);
+			ret = -1;
+			break;
+		}
+		{
+			char origin[1024];
+			snprintf(origin, sizeof(origin), "%s:%u", path, lineno);
+			line.data = line.data != NULL ? line.data : buf_reserve(&line, 0);
+			ret = cfg_line(c, line.data, origin, err_r);
+		}
+	}
+	if (ferror(f) && ret == 0) {
+		*err_r = cfg_errf("%s: read error: %s", path, strerror(errno));
+		ret = -1;
+	}
+	fclose(f);
+	buf_free(&line);
+	return ret;
+}
+
+int cfg_set_option(struct cfg *c, const char *kv, char **err_r)
+{
+	const char *eq = strchr(kv, '=');
+	char *key, *k, *v;
+	int ret;
+
+	if (eq == NULL) {
+		*err_r = cfg_errf("-o %s: expected KEY=VALUE", kv);
+		return -1;
+	}
+	key = xstrndup(kv, (size_t)(eq - kv));
+	k = cfg_trim(key);
+	v = xstrdup(eq + 1);
+	ret = cfg_set(c, k, cfg_trim(v), "-o", err_r);
+	free(key);
+	free(v);
+	return ret;
+}
+
+static const struct cfg_value *cfg_get(const struct cfg *c, const char *key,
+				       enum cfg_type want)
+{
+	int i = cfg_index(key);
+
+	if (i < 0)
+		wn_panic("cfg: no key '%s' in the table", key);
+	if (cfg_key_table[i].type != want)
+		wn_panic("cfg: key '%s' read with the wrong type", key);
+	return &c->v[i];
+}
+
+const char *cfg_str(const struct cfg *c, const char *key)
+{
+	int i = cfg_index(key);
+
+	if (i < 0)
+		wn_panic("cfg: no key '%s' in the table", key);
+	return c->v[i].str;
+}
+
+double cfg_double(const struct cfg *c, const char *key)
+{
+	return strtod(cfg_get(c, key, CFG_DOUBLE)->str, NULL);
+}
+
+size_t cfg_size(const struct cfg *c, const char *key)
+{
+	size_t r = 0;
+
+	(void)cfg_parse_size(cfg_get(c, key, CFG_SIZE)->str, &r);
+	return r;
+}
+
+unsigned int cfg_uint(const struct cfg *c, const char *key)
+{
+	return (unsigned int)strtoul(cfg_get(c, key, CFG_UINT)->str, NULL, 10);
+}
+
+int cfg_bool(const struct cfg *c, const char *key)
+{
+	int r = 0;
+
+	(void)cfg_parse_bool(cfg_get(c, key, CFG_BOOL)->str, &r);
+	return r;
+}
+
+size_t cfg_list(const struct cfg *c, const char *key, const char *const **v_r)
+{
+	const struct cfg_value *v = cfg_get(c, key, CFG_LIST);
+
+	*v_r = (const char *const *)v->words;
+	return v->nwords;
+}
+
+void cfg_dump(const struct cfg *c, FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(cfg_key_table); i++) {
+		fprintf(f, "# %s (default: %s)\n%s = %s\n", cfg_key_table[i].doc,
+			cfg_key_table[i].def, cfg_key_table[i].name, c->v[i].str);
+	}
+}

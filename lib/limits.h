@@ -1,0 +1,75 @@
+/*
+ * limits.h - default limits on everything untrusted, in one place.
+ *
+ * Each limit has a reason. All can be overridden in winnow.conf (the key
+ * is named in the comment). Hitting a limit is never fatal: the parser
+ * stops consuming that kind of input, sets a MSG_F_* flag that rules can
+ * score, and carries on with what it has.
+ *
+ * Always include as "lib/limits.h" (never <limits.h>, which is libc's).
+ */
+#ifndef WN_LIMITS_H
+#define WN_LIMITS_H
+
+#include <stddef.h>
+
+/* msg_max_size: bytes of a message we parse. Scanning mail bigger than
+   this buys little (spam is small) and costs memory; the front-ends pass
+   larger mail unscanned. SpamAssassin's spamc default is 500 KB; we parse
+   more because attachments matter for type checks. */
+#define WN_MSG_MAX_SIZE ((size_t)10 * 1024 * 1024)
+
+/* msg_max_line: one line (header or body). RFC 5322 says 998; real mail
+   breaks that, so allow more before we cut (and flag) a line. */
+#define WN_MSG_MAX_LINE ((size_t)64 * 1024)
+
+/* msg_max_header_size: a whole header block (all fields of one entity).
+   Postfix's header_size_limit default is 100 KB. */
+#define WN_MSG_MAX_HEADER_SIZE ((size_t)256 * 1024)
+
+/* msg_max_headers: fields in one header block. Legit mail with long
+   Received chains stays well under 500; Postfix allows 1000 recipients. */
+#define WN_MSG_MAX_HEADERS 1000
+
+/* msg_max_parts: MIME parts in one message. Postfix's mime_nesting_limit
+   is about depth; for count, 1000 covers digests of mailing lists. */
+#define WN_MSG_MAX_PARTS 1000
+
+/* msg_max_depth: MIME nesting. Postfix's mime_nesting_limit is 100;
+   nothing legitimate nests deeper than a handful of levels. */
+#define WN_MSG_MAX_DEPTH 30
+
+/* msg_max_decoded: total bytes of decoded part bodies (base64, QP,
+   charset conversion) kept for rules. Bounds memory per message at a few
+   times msg_max_size. */
+#define WN_MSG_MAX_DECODED ((size_t)32 * 1024 * 1024)
+
+/* msg_max_text: decoded text of one text part given to body rules.
+   SpamAssassin's body rules look at the first ~1 MB in practice. */
+#define WN_MSG_MAX_TEXT ((size_t)2 * 1024 * 1024)
+
+/* msg_max_uris: URIs collected per message. URIBL lookups and uri rules
+   scale with this; phishing kits rarely need more than a few dozen. */
+#define WN_MSG_MAX_URIS 1000
+
+/* msg_max_html_depth: tag nesting tracked by the HTML renderer. */
+#define WN_MSG_MAX_HTML_DEPTH 256
+
+/* msg_max_recipients: envelope recipients recorded. Postfix's
+   smtpd_recipient_limit default. */
+#define WN_MSG_MAX_RECIPIENTS 1000
+
+/* rule_max_match_steps: PCRE2 match limit per rule and subject, against
+   catastrophic backtracking in third-party rules. */
+#define WN_RULE_MATCH_LIMIT 1000000
+
+/* rule_max_hits: hits one tflags multiple rule may score. */
+#define WN_RULE_MAX_MULTIPLE 1000
+
+/* cfg_max_line: one line of a config or rule file. */
+#define WN_CFG_MAX_LINE ((size_t)64 * 1024)
+
+/* rule_max_include_depth: nested include directives. */
+#define WN_RULE_MAX_INCLUDE_DEPTH 16
+
+#endif

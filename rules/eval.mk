@@ -1,0 +1,2 @@
+# rules/ eval: functions and relay parsing.
+librules_a_SOURCES +=
