@@ -8,7 +8,8 @@ libwinnow_lib_a_SOURCES = \
 	lib/log.c lib/log.h \
 	lib/limits.h \
 	lib/hits.c lib/hits.h \
-	lib/cfg.c lib/cfg.h
+	lib/cfg.c lib/cfg.h \
+	lib/mailbox.c lib/mailbox.h
 
 include lib/msg.mk
 include lib/html.mk

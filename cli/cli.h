@@ -1,0 +1,30 @@
+/*
+ * cli.h - the `winnow` command: shared option handling and the
+ * subcommands (check, lint).
+ *
+ * Exit codes: 0/1 are answers (ham/spam, lint clean/problems); errors use
+ * sysexits.h (64 usage, 66 no input, 74 I/O, 78 configuration), all >= 2.
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include "lib/cfg.h"
+
+/* Loads -c CONF (or the default config if it exists) and applies -o
+   overrides, in command-line order. Returns NULL after printing the
+   error. */
+struct cli_conf {
+	const char *conf_path;      /* -c, or NULL */
+	const char **overrides;     /* -o values */
+	size_t noverrides;
+};
+void cli_conf_add_override(struct cli_conf *cc, const char *kv);
+struct cfg *cli_conf_load(const struct cli_conf *cc);
+
+int cli_check(int argc, char **argv);
+int cli_lint(int argc, char **argv);
+
+/* The default configuration file (installed etc/winnow.conf). */
+const char *cli_default_conf(void);
+
+#endif

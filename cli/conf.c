@@ -1,0 +1,52 @@
+/*
+ * conf.c - -c CONF and -o KEY=VALUE, the same for every subcommand.
+ *
+ * Without -c, the installed winnow.conf is read when it exists; with
+ * neither, the built-in defaults (the cfg.c table) apply.
+ */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "lib/log.h"
+#include "lib/wn.h"
+
+const char *cli_default_conf(void)
+{
+	return WN_SYSCONFDIR "/winnow.conf";
+}
+
+void cli_conf_add_override(struct cli_conf *cc, const char *kv)
+{
+	cc->overrides = xrealloc(cc->overrides,
+				 (cc->noverrides + 1) * sizeof(*cc->overrides));
+	cc->overrides[cc->noverrides++] = kv;
+}
+
+struct cfg *cli_conf_load(const struct cli_conf *cc)
+{
+	struct cfg *c = cfg_new();
+	const char *path = cc->conf_path;
+	char *err = NULL;
+	struct stat st;
+	size_t i;
+
+	if (path == NULL && stat(cli_default_conf(), &st) == 0)
+		path = cli_default_conf();
+	if (path != NULL && cfg_load_file(c, path, &err) < 0)
+		goto fail;
+	for (i = 0; i < cc->noverrides; i++) {
+		if (cfg_set_option(c, cc->overrides[i], &err) < 0)
+			goto fail;
+	}
+	log_set_debug(cfg_str(c, "debug"));
+	return c;
+fail:
+	fprintf(stderr, "winnow: %s\n", err);
+	free(err);
+	cfg_free(&c);
+	return NULL;
+}

@@ -1,0 +1,186 @@
+/*
+ * scan.c - the scan pipeline: engine set-up from config and the table
+ * of checks every message goes through (see scan.h).
+ *
+ * Order matters: checks that produce facts for others come first (Bayes
+ * and network checks will sit before "rules", whose metas and eval
+ * functions read their results). The rules check is last.
+ */
+#include "filterd/scan.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "rules/rule.h"
+
+static int scan_rules_run(struct scan_ctx *ctx, void *state, const char **err_r);
+
+static const struct scan_check scan_checks[] = {
+	{ "rules", NULL, NULL, scan_rules_run },
+};
+
+/* Rules run last: every eval and meta sees what earlier checks found. */
+static int scan_rules_run(struct scan_ctx *ctx, void *state, const char **err_r)
+{
+	struct rule_ctx *rc;
+
+	(void)state;
+	(void)err_r;
+	rc = rule_ctx_new(ctx->arena, ctx->engine->rules, ctx->msg, &ctx->env,
+			  &ctx->facts);
+	ruleset_run(ctx->engine->rules, rc, &ctx->hits);
+	return 0;
+}
+
+static void scan_limits_from_cfg(const struct cfg *c, struct msg_limits *lim)
+{
+	msg_limits_default(lim);
+	lim->max_size = cfg_size(c, "msg_max_size");
+	lim->max_line = cfg_size(c, "msg_max_line");
+	lim->max_header_size = cfg_size(c, "msg_max_header_size");
+	lim->max_headers = cfg_uint(c, "msg_max_headers");
+	lim->max_parts = cfg_uint(c, "msg_max_parts");
+	lim->max_depth = cfg_uint(c, "msg_max_depth");
+	lim->max_decoded = cfg_size(c, "msg_max_decoded");
+	lim->max_text = cfg_size(c, "msg_max_text");
+	lim->max_uris = cfg_uint(c, "msg_max_uris");
+	lim->max_html_depth = cfg_uint(c, "msg_max_html_depth");
+}
+
+/* "default" is the shipped ruleset: installed copy if present, else the
+   source tree (running from a build directory). */
+static const char *scan_rules_path(const char *word)
+{
+	struct stat st;
+
+	if (strcmp(word, "default") != 0)
+		return word;
+	if (stat(WN_DATADIR "/rules", &st) == 0)
+		return WN_DATADIR "/rules";
+	return WN_SRCDIR "/rules/default";
+}
+
+static struct ruleset *scan_load_rules(const struct cfg *c, char **err_r)
+{
+	struct ruleset *rs = ruleset_new();
+	const char *const *dirs;
+	const char *err = NULL;
+	size_t i, n = cfg_list(c, "rules_dir", &dirs);
+
+	if (n == 0) {
+		*err_r = xstrdup("rules_dir: no rule directory configured");
+		ruleset_free(&rs);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (ruleset_load_path(rs, scan_rules_path(dirs[i]), &err) < 0)
+			break;
+	}
+	if (err == NULL)
+		(void)ruleset_compile(rs, &err);
+	if (err != NULL) {
+		*err_r = xstrdup(err);
+		ruleset_free(&rs);
+		return NULL;
+	}
+	return rs;
+}
+
+struct scan_engine *scan_engine_new(struct cfg *cfg, char **err_r)
+{
+	struct scan_engine *eng = xcalloc(1, sizeof(*eng));
+	size_t i;
+
+	eng->cfg = cfg;
+	scan_limits_from_cfg(cfg, &eng->limits);
+	eng->rules = scan_load_rules(cfg, err_r);
+	if (eng->rules == NULL) {
+		free(eng);
+		return NULL;
+	}
+	eng->required_score = cfg_double(cfg, "required_score");
+	ruleset_set_required_score(eng->rules, eng->required_score);
+	for (i = 0; i < N_ELEMENTS(scan_checks); i++) {
+		const char *err = NULL;
+		if (scan_checks[i].load == NULL)
+			continue;
+		if (scan_checks[i].load(eng, &eng->check_state[i], &err) < 0) {
+			struct buf b = BUF_INIT;
+			buf_printf(&b, "%s: %s", scan_checks[i].name, err);
+			*err_r = buf_steal(&b);
+			scan_engine_free(&eng);
+			return NULL;
+		}
+	}
+	return eng;
+}
+
+void scan_engine_free(struct scan_engine **engp)
+{
+	struct scan_engine *eng = *engp;
+	size_t i;
+
+	if (eng == NULL)
+		return;
+	for (i = 0; i < N_ELEMENTS(scan_checks); i++) {
+		if (scan_checks[i].unload != NULL && eng->check_state[i] != NULL)
+			scan_checks[i].unload(eng->check_state[i]);
+	}
+	ruleset_free(&eng->rules);
+	free(eng);
+	*engp = NULL;
+}
+
+struct scan_ctx *scan_ctx_new(const struct scan_engine *eng, const void *raw,
+			      size_t len)
+{
+	struct arena *a = arena_new(64 * 1024);
+	struct scan_ctx *ctx = arena_zalloc(a, sizeof(*ctx));
+
+	ctx->arena = a;
+	ctx->engine = eng;
+	ctx->raw = arena_strndup(a, raw, len);
+	ctx->raw_len = len;
+	hits_init(&ctx->hits, a);
+	return ctx;
+}
+
+int scan_run(struct scan_ctx *ctx)
+{
+	const struct scan_engine *eng = ctx->engine;
+	size_t i;
+
+	ctx->msg = msg_parse(ctx->arena, ctx->raw, ctx->raw_len, &eng->limits);
+	for (i = 0; i < N_ELEMENTS(scan_checks); i++) {
+		const char *err = NULL;
+		if (scan_checks[i].run(ctx, eng->check_state[i], &err) < 0) {
+			ctx->verdict = SCAN_ERROR;
+			ctx->error = arena_printf(ctx->arena, "%s: %s",
+						  scan_checks[i].name,
+						  err ? err : "failed");
+			return -1;
+		}
+	}
+	hits_sort(&ctx->hits);
+	ctx->score = hits_score(&ctx->hits);
+	if (ctx->virus != NULL)
+		ctx->verdict = SCAN_VIRUS;
+	else
+		ctx->verdict = ctx->score >= eng->required_score ? SCAN_SPAM : SCAN_HAM;
+	return 0;
+}
+
+void scan_ctx_free(struct scan_ctx **ctxp)
+{
+	struct arena *a;
+
+	if (*ctxp == NULL)
+		return;
+	a = (*ctxp)->arena;
+	arena_free(&a);
+	*ctxp = NULL;
+}
