@@ -1,0 +1,27 @@
+#!/bin/sh
+# Installs everything Winnow needs to build and to run its whole test suite
+# on Debian 12: build tools and libraries, and the real peers the tests drive
+# (SpamAssassin for the stock ruleset and the agreement test, clang for the
+# fuzzers). Safe to run again. Needs root (or sudo).
+set -eu
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+# Never let package installs start daemons on this box (no systemd in CI).
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+	$SUDO chmod +x /usr/sbin/policy-rc.d
+fi
+PKGS="build-essential autoconf automake libtool pkg-config
+      libpcre2-dev libsqlite3-dev libmilter-dev
+      clang libclang-rt-14-dev
+      spamassassin python3"
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "install-deps: installing:$missing"
+	$SUDO apt-get -o DPkg::Lock::Timeout=600 update -q
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 \
+		install -y -q --no-install-recommends $missing
+fi
