@@ -9,3 +9,8 @@ check_PROGRAMS += tests/unit/test-core
 TESTS += tests/unit/test-core
 tests_unit_test_core_SOURCES = tests/unit/test-core.c
 tests_unit_test_core_LDADD = $(WN_TEST_LIBS) $(WN_LIB_LIBS)
+
+check_PROGRAMS += tests/unit/test-mailbox
+TESTS += tests/unit/test-mailbox
+tests_unit_test_mailbox_SOURCES = tests/unit/test-mailbox.c
+tests_unit_test_mailbox_LDADD = $(WN_TEST_LIBS) $(WN_LIB_LIBS)
