@@ -14,3 +14,7 @@ check_PROGRAMS += tests/unit/test-mailbox
 TESTS += tests/unit/test-mailbox
 tests_unit_test_mailbox_SOURCES = tests/unit/test-mailbox.c
 tests_unit_test_mailbox_LDADD = $(WN_TEST_LIBS) $(WN_LIB_LIBS)
+
+# Integration: the winnow command end to end (uses the built ./winnow).
+TESTS += tests/integration/test-cli.sh
+EXTRA_DIST += tests/integration/test-cli.sh tests/integration/agreement.py
