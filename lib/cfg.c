@@ -273,44 +273,63 @@ static int cfg_line(struct cfg *c, char *line, const char *origin, char **err_r)
 	return cfg_set(c, key, value, origin, err_r);
 }
 
+/* Parses config text; name is used in error messages ("name:line: ..."). */
+int cfg_load_buffer(struct cfg *c, const char *name, const char *data,
+		    size_t len, char **err_r)
+{
+	const char *p = data, *end = data + len;
+	unsigned int lineno = 0;
+	char origin[1024];
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+		char *line;
+		int ret;
+
+		lineno++;
+		snprintf(origin, sizeof(origin), "%s:%u", name, lineno);
+		if (n >= WN_CFG_MAX_LINE) {
+			*err_r = cfg_errf("%s: line too long", origin);
+			return -1;
+		}
+		if (memchr(p, '\0', n) != NULL) {
+			*err_r = cfg_errf("%s: NUL byte in line", origin);
+			return -1;
+		}
+		line = xstrndup(p, n);
+		ret = cfg_line(c, line, origin, err_r);
+		free(line);
+		if (ret < 0)
+			return -1;
+		p += n + (nl != NULL);
+	}
+	return 0;
+}
+
 int cfg_load_file(struct cfg *c, const char *path, char **err_r)
 {
 	FILE *f = fopen(path, "r");
-	struct buf line = BUF_INIT;
-	unsigned int lineno = 0;
-	int ch, ret = 0;
+	struct buf data = BUF_INIT;
+	char chunk[8192];
+	size_t n;
+	int ret;
 
 	if (f == NULL) {
 		*err_r = cfg_errf("%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
-	while (ret == 0) {
-		buf_truncate(&line, 0);
-		while ((ch = getc(f)) != EOF && ch != '\n') {
-			if (line.len < WN_CFG_MAX_LINE)
-				buf_append_char(&line, (char)ch);
-		}
-		if (ch == EOF && line.len == 0)
-			break;
-		lineno++;
-		if (line.len >= WN_CFG_MAX_LINE) {
-			*err_r = cfg_errf("%s:%u: line too long", path, lineno);
-			ret = -1;
-			break;
-		}
-		{
-			char origin[1024];
-			snprintf(origin, sizeof(origin), "%s:%u", path, lineno);
-			line.data = line.data != NULL ? line.data : buf_reserve(&line, 0);
-			ret = cfg_line(c, line.data, origin, err_r);
-		}
-	}
-	if (ferror(f) && ret == 0) {
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&data, chunk, n);
+	if (ferror(f)) {
 		*err_r = cfg_errf("%s: read error: %s", path, strerror(errno));
-		ret = -1;
+		fclose(f);
+		buf_free(&data);
+		return -1;
 	}
 	fclose(f);
-	buf_free(&line);
+	ret = cfg_load_buffer(c, path, buf_cstr(&data), data.len, err_r);
+	buf_free(&data);
 	return ret;
 }
 

@@ -37,6 +37,9 @@ void cfg_free(struct cfg **cp);
 
 /* Reads a file; returns -1 with a malloc'd "file:line: text" in *err_r. */
 int cfg_load_file(struct cfg *c, const char *path, char **err_r);
+/* Parses config text held in memory; name stands for the file in errors. */
+int cfg_load_buffer(struct cfg *c, const char *name, const char *data,
+		    size_t len, char **err_r);
 /* Sets one key (validated); origin names where it came from for errors
    ("-o", "file:line"). Returns -1 with a malloc'd message. */
 int cfg_set(struct cfg *c, const char *key, const char *value,

@@ -83,12 +83,15 @@ static int mailbox_split_mbox(const char *path, const char *data, size_t len,
 			n++;
 			buf_truncate(&msg, 0);
 		} else if (msg.len <= max_size) {
-			const char *q = p;
+			const char *q = p, *start = p;
+			size_t n = linelen;
 			while (q < next && *q == '>')
 				q++;
 			if (q > p && mailbox_is_from_line(q, end))
-				p++, linelen--;
-			buf_append(&msg, p, linelen);
+				start++, n--;
+			if (n > max_size + 1 - msg.len)
+				n = max_size + 1 - msg.len;
+			buf_append(&msg, start, n);
 		}
 		prev_blank = linelen == 1 || (linelen == 2 && *p == '\r');
 		p = next;

@@ -18,3 +18,22 @@ tests_unit_test_mailbox_LDADD = $(WN_TEST_LIBS) $(WN_LIB_LIBS)
 # Integration: the winnow command end to end (uses the built ./winnow).
 TESTS += tests/integration/test-cli.sh
 EXTRA_DIST += tests/integration/test-cli.sh tests/integration/agreement.py
+
+# Fuzz targets of the lead's parsers (config, mbox); pattern as in COMMON.md.
+check_PROGRAMS += tests/fuzz/replay-cfg tests/fuzz/replay-mbox
+TESTS += tests/fuzz/replay-cfg tests/fuzz/replay-mbox
+tests_fuzz_replay_cfg_SOURCES = tests/fuzz/fuzz-cfg.c tests/fuzz/replay.c
+tests_fuzz_replay_cfg_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"cfg"'
+tests_fuzz_replay_cfg_LDADD = $(WN_LIB_LIBS)
+tests_fuzz_replay_mbox_SOURCES = tests/fuzz/fuzz-mbox.c tests/fuzz/replay.c
+tests_fuzz_replay_mbox_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"mbox"'
+tests_fuzz_replay_mbox_LDADD = $(WN_LIB_LIBS)
+if ENABLE_FUZZERS
+noinst_PROGRAMS += tests/fuzz/fuzz-cfg tests/fuzz/fuzz-mbox
+tests_fuzz_fuzz_cfg_SOURCES = tests/fuzz/fuzz-cfg.c
+tests_fuzz_fuzz_cfg_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_cfg_LDADD = $(WN_LIB_LIBS)
+tests_fuzz_fuzz_mbox_SOURCES = tests/fuzz/fuzz-mbox.c
+tests_fuzz_fuzz_mbox_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_mbox_LDADD = $(WN_LIB_LIBS)
+endif

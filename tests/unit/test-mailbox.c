@@ -119,6 +119,17 @@ static void test_bounds_and_errors(void)
 	test_assert_int(s.lens[0], 21);
 	test_end();
 
+	test_begin("mailbox: an mbox message is cut at max_size + 1 bytes too");
+	memset(&s, 0, sizeof(s));
+	write_file(tpath("big.mbox"),
+		   "From a Thu Jan  1 00:00:00 1970\nSubject: 1\n\n0123456789012345678901234567890123456789\n\n"
+		   "From b Thu Jan  1 00:00:00 1970\nSubject: 2\n\nx\n");
+	test_assert_int(mailbox_read(tpath("big.mbox"), 20, collect, &s, &err), 0);
+	test_assert_int(s.n, 2);
+	test_assert_int(s.lens[0], 21);
+	test_assert_str(s.data[1], "Subject: 2\n\nx\n");
+	test_end();
+
 	test_begin("mailbox: missing path is an error naming the path");
 	memset(&s, 0, sizeof(s));
 	test_assert_int(mailbox_read(tpath("nope"), 20, collect, &s, &err), -1);
