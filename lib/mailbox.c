@@ -84,14 +84,14 @@ static int mailbox_split_mbox(const char *path, const char *data, size_t len,
 			buf_truncate(&msg, 0);
 		} else if (msg.len <= max_size) {
 			const char *q = p, *start = p;
-			size_t n = linelen;
+			size_t take = linelen;
 			while (q < next && *q == '>')
 				q++;
 			if (q > p && mailbox_is_from_line(q, end))
-				start++, n--;
-			if (n > max_size + 1 - msg.len)
-				n = max_size + 1 - msg.len;
-			buf_append(&msg, start, n);
+				start++, take--;
+			if (take > max_size + 1 - msg.len)
+				take = max_size + 1 - msg.len;
+			buf_append(&msg, start, take);
 		}
 		prev_blank = linelen == 1 || (linelen == 2 && *p == '\r');
 		p = next;
