@@ -147,6 +147,32 @@ static void test_log_escape(void)
 	test_end();
 }
 
+/* etc/winnow.conf documents every key with its built-in default. */
+static void test_cfg_shipped(void)
+{
+	struct cfg *c = cfg_new();
+	const struct cfg_key *keys;
+	size_t n, i, len;
+	char *text = test_read_file("etc/winnow.conf", &len), *err = NULL;
+
+	test_begin("cfg: etc/winnow.conf lists every key with its default, and loads");
+	keys = cfg_keys(&n);
+	test_assert(n >= 10);
+	for (i = 0; i < n; i++) {
+		char want[256];
+		snprintf(want, sizeof(want), "\n#%s = %s\n", keys[i].name, keys[i].def);
+		if (strcmp(keys[i].def, "") == 0)
+			snprintf(want, sizeof(want), "\n#%s =\n", keys[i].name);
+		if (strstr(text, want) == NULL)
+			fprintf(stderr, "etc/winnow.conf lacks: %s", want + 1);
+		test_assert(strstr(text, want) != NULL);
+	}
+	test_assert_int(cfg_load_file(c, test_src_path("etc/winnow.conf"), &err), 0);
+	free(text);
+	cfg_free(&c);
+	test_end();
+}
+
 int main(void)
 {
 	test_arena();
@@ -155,5 +181,6 @@ int main(void)
 	test_cfg();
 	test_hits();
 	test_log_escape();
+	test_cfg_shipped();
 	return test_exit();
 }
