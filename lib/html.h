@@ -49,4 +49,23 @@ size_t html_facts(const struct html_info *h, const char *const **keys_r,
 /* Text of <title>, or NULL. */
 const char *html_title(const struct html_info *h);
 
+/* Everything rendered, visible and invisible text interleaved in
+   document order (what SpamAssassin's body rules see for an HTML part). */
+const char *html_rendered_text(const struct html_info *h, size_t *len_r);
+/* SpamAssassin's per-document text arrays for html_text_match: kind is
+   "comment" (each with its <!-- -->), "anchor" (text of each <a>, with
+   "<img>\n" for an image inside), "title" or "script". Returns the
+   count; *v_r NULL when 0. */
+size_t html_texts(const struct html_info *h, const char *kind,
+		  const char *const **v_r);
+/* Charsets named by <meta http-equiv=Content-Type>, space separated, or
+   NULL (for html_charset_faraway). */
+const char *html_charsets(const struct html_info *h);
+
+/* Internal tables (lib/html_entities.c): named character reference
+   (without '&' and ';', case-sensitive) and CSS colour name (lowercase).
+   Return 0 and the value, or -1. */
+int html_entity_lookup(const char *name, unsigned int *cp_r);
+int html_color_lookup(const char *name, unsigned int *rgb_r);
+
 #endif
