@@ -244,9 +244,8 @@ static void parse_mailto(struct arena *a, const char *s, size_t n, struct uri_pa
 	const char *h;
 
 	len = pct_decode(addr, n);
-	(void)len;
+	r->path = arena_strndup(a, addr, len);
 	at = strrchr(addr, '@');
-	r->path = addr;
 	if (at == NULL)
 		return;
 	*at = '\0';
