@@ -938,6 +938,16 @@ static int parse_int_prefix(const char *s, int *v_r, int *sign_r)
 	return 0;
 }
 
+/* Sizes are noted even past the depth limit; only the push is dropped. */
+static void style_push(struct html_info *h, const struct style *st)
+{
+	if (h->depth >= h->max_depth) {
+		h->flags |= MSG_F_HTML_LIMIT;
+		return;
+	}
+	h->stack[h->depth++] = *st;
+}
+
 /* SA's text_style for a start tag of a known style element. */
 static void style_open(struct html_info *h, const struct known_tag *kt,
 		       const struct attr *av, size_t na)
@@ -955,15 +965,11 @@ static void style_open(struct html_info *h, const struct known_tag *kt,
 	}
 	if (strcmp(tag, "td") == 0 || strcmp(tag, "tr") == 0)
 		close_table_tag(h, tag);
-	if (h->depth >= h->max_depth) {
-		h->flags |= MSG_F_HTML_LIMIT;
-		return;
-	}
 	st = h->stack[h->depth - 1];
 	st.tag = tag;
 	if (strcmp(tag, "big") == 0 || strcmp(tag, "small") == 0) {
 		st.size += tag[0] == 'b' ? 1 : -1;
-		h->stack[h->depth++] = st;
+		style_push(h, &st);
 		return;
 	}
 	for (i = 0; i < na; i++) {
@@ -982,7 +988,7 @@ static void style_open(struct html_info *h, const struct known_tag *kt,
 		   kept that way so font_low_contrast agrees with SA. */
 		note_size(h, st.size);
 	}
-	h->stack[h->depth++] = st;
+	style_push(h, &st);
 }
 
 /* SA's html_font_invisible for the current style. */
