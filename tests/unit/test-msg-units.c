@@ -260,6 +260,220 @@ static void test_params(void)
 	arena_free(&a);
 }
 
+
+/* ---- addresses, dates, Received ---------------------------------- */
+
+static void test_addr(void)
+{
+	static const struct {
+		const char *in;
+		size_t n;
+		const char *name0, *addr0, *domain0, *addr_last;
+	} t[] = {
+		{ "Alice <alice@Example.COM>", 1, "Alice", "alice@example.com", "example.com", NULL },
+		{ "\"Doe, John\" <john@x.org>, jane@y.org", 2, "Doe, John", "john@x.org", "x.org", "jane@y.org" },
+		{ "jane@y.org (Jane Doe)", 1, "Jane Doe", "jane@y.org", "y.org", NULL },
+		{ "undisclosed-recipients:;", 0, NULL, NULL, NULL, NULL },
+		{ "friends: a@b.c, \"B\" <b@c.d>;, e@f.g", 3, "", "a@b.c", "b.c", "e@f.g" },
+		{ "=?utf-8?q?J=C3=BCrgen?= <j@example.de>", 1, "J\xc3\xbcrgen", "j@example.de", "example.de", NULL },
+		{ "\"=?utf-8?q?J=C3=BCrgen?=\" <j@example.de>", 1, "J\xc3\xbcrgen", "j@example.de", "example.de", NULL },
+		{ "<@relay.example:user@host.example>", 1, "", "user@host.example", "host.example", NULL },
+		{ "postmaster", 1, "", "postmaster", "", NULL },
+		{ "John Doe", 1, "John Doe", "", "", NULL },
+		{ "Bob <bob@x.org", 1, "Bob", "bob@x.org", "x.org", NULL },
+		{ "\"unterminated <a@b.c>", 1, "unterminated <a@b.c>", "", "", NULL },
+		{ "a@b.c,,, d@e.f", 2, "", "a@b.c", "b.c", "d@e.f" },
+		{ "\"quoted local\"@x.org", 1, "", "\"quoted local\"@x.org", "x.org", NULL },
+		{ "user@[192.0.2.1]", 1, "", "user@[192.0.2.1]", "[192.0.2.1]", NULL },
+		{ "Joe (the man) <joe@x.org>", 1, "Joe", "joe@x.org", "x.org", NULL },
+		{ "Some Name some@x.org", 1, "", "some@x.org", "x.org", NULL },
+		{ "", 0, NULL, NULL, NULL, NULL },
+	};
+	struct arena *a = arena_new(0);
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct msg_addr *v;
+		size_t n;
+		char name[64];
+		snprintf(name, sizeof(name), "addr %zu", i);
+		test_begin(name);
+		n = msg_addr_parse(a, t[i].in, &v);
+		test_assert_int(n, t[i].n);
+		if (n > 0 && n == t[i].n) {
+			test_assert_str(v[0].name, t[i].name0);
+			test_assert_str(v[0].addr, t[i].addr0);
+			test_assert_str(v[0].domain, t[i].domain0);
+			if (t[i].addr_last != NULL)
+				test_assert_str(v[n - 1].addr, t[i].addr_last);
+		}
+		test_end();
+	}
+	{
+		/* Truncated prefixes never crash and give at most as many. */
+		const char *s = "\"A, B\" <a@b.c>, g: x@y.z (c), <@r:q@w.e>;";
+		size_t k, l = strlen(s);
+		test_begin("addr prefixes");
+		for (k = 0; k <= l; k++) {
+			char *p = arena_strndup(a, s, k);
+			struct msg_addr *v;
+			test_assert(msg_addr_parse(a, p, &v) <= 3);
+		}
+		test_end();
+	}
+	arena_free(&a);
+}
+
+static void test_date(void)
+{
+	static const struct {
+		const char *in;
+		long long t; /* -1: unparsable */
+	} t[] = {
+		{ "Thu, 22 Aug 2002 18:26:25 +0700", 1030015585 },
+		{ "Thu, 22 Aug 2002 07:36:16 -0400 (EDT)", 1030016176 },
+		{ "22 Aug 2002 11:36:16 GMT", 1030016176 },
+		{ "Thu, 22 Aug 02 11:36:16 UT", 1030016176 },
+		{ "Thu, 22 Aug 2002 07:36:16 EDT", 1030016176 },
+		{ "Thu Aug 22 11:36:16 2002", 1030016176 },
+		{ "Thu, 22-Aug-2002 11:36:16 +0000", 1030016176 },
+		{ "2002-08-22T11:36:16Z", 1030016176 },
+		{ "2002-08-22 13:36:16 +02:00", 1030016176 },
+		{ "Thu, 22 Aug 2002 13:36:16 GMT+0200", 1030016176 },
+		{ "Thu, 22 Aug 2002 11:36 +0000", 1030016160 },
+		{ "Thursday, August 22, 2002 11:36:16 AM", 1030016176 },
+		{ "Thu, 22 Aug 2002 11:36:16 PM +0000", 1030059376 },
+		{ "Thu,22 Aug 2002 11:36:16 +0000", 1030016176 },
+		{ "Mon, 1 Jan 1990 00:00:00 Z", 631152000 },
+		{ "Sat, 29 Feb 2020 12:00:00 +0000", 1582977600 },
+		{ "Sun, 30 Feb 2020 12:00:00 +0000", -1 },
+		{ "yesterday", -1 },
+		{ "", -1 },
+		{ "Thu, 22 Aug", -1 },
+		{ "Thu, 22 Foo 2002 11:36:16", -1 },
+		{ "Tue, 15 Oct 2002 01:02:03 -0000", 1034643723 },
+		{ "15 Oct 102 01:02:03 -0000", 1034643723 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char name[80];
+		time_t v = 0;
+		int r;
+		snprintf(name, sizeof(name), "date %zu %s", i, t[i].in);
+		test_begin(name);
+		r = msg_date_parse(t[i].in, &v);
+		if (t[i].t < 0) {
+			test_assert_int(r, -1);
+		} else {
+			test_assert_int(r, 0);
+			test_assert_int(v, t[i].t);
+		}
+		test_end();
+	}
+	{
+		const char *s = "Thu, 22 Aug 2002 18:26:25 +0700 (ICT)";
+		size_t k, l = strlen(s);
+		char p[64];
+		test_begin("date prefixes");
+		for (k = 0; k <= l; k++) {
+			time_t v;
+			memcpy(p, s, k);
+			p[k] = '\0';
+			if (msg_date_parse(p, &v) == 0)
+				test_assert(k >= 12);
+		}
+		test_end();
+	}
+}
+
+static void test_received(void)
+{
+	static const char m1[] =
+		"Received: from mail.example.com (mail.example.com [192.0.2.10])\n"
+		"\tby mx.example.org (Postfix) with ESMTP id D03E543C36\n"
+		"\tfor <bob@example.org>; Thu, 22 Aug 2002 07:36:16 -0400 (EDT)\n"
+		"Received: from helo.example (unknown [198.51.100.7])\n"
+		"\tby mail.example.com (Postfix) with ESMTPSA id 1234;\n"
+		"\tThu, 22 Aug 2002 11:30:00 +0000\n"
+		"Received: from unknown (HELO bogus.example) (203.0.113.5)\n"
+		"  by relay.example with SMTP; 22 Aug 2002 11:20:00 -0000\n"
+		"Received: from host.example ([2001:db8::1] helo=claimed.example)\n"
+		"\tby exim.example with esmtps (TLS1.2) (Exim 4.92)\n"
+		"\t(envelope-from <bounce@host.example>)\n"
+		"\tid 1abcDE-0001; Thu, 22 Aug 2002 11:10:00 +0000\n"
+		"Received: (from mail@localhost) by int.example (8.11.6/8.11.6)\n"
+		"\tid g7MBY7g11259 for list@example.com; Thu, 22 Aug 2002 07:34:07 -0400\n"
+		"Received: from [192.0.2.99] (port=1234 helo=[192.0.2.99])\n"
+		"\tby web.example with esmtpa (Exim 4.80) (authenticated as x)\n"
+		"Received: garbage\n"
+		"Subject: x\n\nbody\n";
+	struct arena *a = arena_new(0);
+	struct msg *m = msg_parse(a, m1, sizeof(m1) - 1, NULL);
+	struct msg_received *r;
+	size_t n = msg_received_parse(m, &r);
+
+	test_begin("received count");
+	test_assert_int(n, 7);
+	test_end();
+	if (n != 7) {
+		arena_free(&a);
+		return;
+	}
+	test_begin("received postfix");
+	test_assert_str(r[0].from_helo, "mail.example.com");
+	test_assert_str(r[0].from_rdns, "mail.example.com");
+	test_assert_str(r[0].from_ip, "192.0.2.10");
+	test_assert_str(r[0].by, "mx.example.org");
+	test_assert_str(r[0].with, "ESMTP");
+	test_assert_str(r[0].id, "D03E543C36");
+	test_assert_str(r[0].for_addr, "bob@example.org");
+	test_assert(r[0].auth == NULL);
+	test_assert_int(r[0].date, 1030016176);
+	test_assert_int(r[0].parsed, 1);
+	test_end();
+	test_begin("received postfix unknown auth");
+	test_assert_str(r[1].from_helo, "helo.example");
+	test_assert(r[1].from_rdns == NULL);
+	test_assert_str(r[1].from_ip, "198.51.100.7");
+	test_assert_str(r[1].with, "ESMTPSA");
+	test_assert_str(r[1].auth, "ESMTPSA");
+	test_assert_str(r[1].id, "1234");
+	test_end();
+	test_begin("received qmail");
+	test_assert_str(r[2].from_helo, "bogus.example");
+	test_assert(r[2].from_rdns == NULL);
+	test_assert_str(r[2].from_ip, "203.0.113.5");
+	test_assert_str(r[2].by, "relay.example");
+	test_assert_str(r[2].with, "SMTP");
+	test_assert_int(r[2].date, 1030015200);
+	test_end();
+	test_begin("received exim");
+	test_assert_str(r[3].from_helo, "claimed.example");
+	test_assert_str(r[3].from_rdns, "host.example");
+	test_assert_str(r[3].from_ip, "2001:db8::1");
+	test_assert_str(r[3].envfrom, "bounce@host.example");
+	test_assert_str(r[3].id, "1abcDE-0001");
+	test_assert_str(r[3].with, "esmtps");
+	test_end();
+	test_begin("received sendmail local");
+	test_assert(r[4].from_helo == NULL);
+	test_assert_str(r[4].by, "int.example");
+	test_assert_str(r[4].for_addr, "list@example.com");
+	test_assert_int(r[4].parsed, 1);
+	test_end();
+	test_begin("received ip literal auth");
+	test_assert_str(r[5].from_helo, "[192.0.2.99]");
+	test_assert_str(r[5].from_ip, "192.0.2.99");
+	test_assert_str(r[5].auth, "esmtpa");
+	test_assert_int(r[5].date, 0);
+	test_end();
+	test_begin("received garbage");
+	test_assert_int(r[6].parsed, 0);
+	test_end();
+	arena_free(&a);
+}
+
 void tmsg_unit_tests(void)
 {
 	test_base64();
@@ -268,4 +482,7 @@ void tmsg_unit_tests(void)
 	test_rfc2047();
 	test_headers();
 	test_params();
+	test_addr();
+	test_date();
+	test_received();
 }

@@ -158,6 +158,7 @@ char *tmsg_parse_dump(const char *data, size_t len, size_t step,
 	return buf_steal(&b);
 }
 
+#ifndef TMSG_NO_MAIN
 /* Limits small enough that the test messages reach them. */
 static void test_limits(const char *name, struct msg_limits *lim)
 {
@@ -250,3 +251,4 @@ int main(void)
 	tmsg_unit_tests();
 	return test_exit();
 }
+#endif
