@@ -4,7 +4,7 @@
 # config errors naming file:line, lint.
 # Usage: test-cli.sh [PATH-TO-WINNOW]   (default: ./winnow in the build dir)
 set -u
-W=${1:-./winnow}
+W=${1:-${WINNOW:-./winnow}}
 top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
