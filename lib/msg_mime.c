@@ -119,8 +119,11 @@ static const char *read_value(struct arena *a, const char *s, char **out_r)
 	size_t n = 0;
 
 	if (*s == '"') {
-		s++;
-		o = arena_alloc(a, strlen(s) + 1);
+		for (e = ++s; *e != '\0' && *e != '"'; e++) {
+			if (*e == '\\' && e[1] != '\0')
+				e++;
+		}
+		o = arena_alloc(a, (size_t)(e - s) + 1);
 		while (*s != '\0' && *s != '"') {
 			if (*s == '\\' && s[1] != '\0')
 				s++;

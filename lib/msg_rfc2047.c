@@ -18,6 +18,7 @@
 #include "lib/msg_int.h"
 
 #define CHARSET_MAX 64
+#define WORD_MAX 4096 /* RFC 2047 says 75; mailers write longer */
 
 struct word {
 	const char *start, *end; /* the whole "=?...?=" */
@@ -33,7 +34,7 @@ static int word_parse(const char *s, const char *end, struct word *w)
 	const char *p = s + 2, *cs = p, *q2, *t;
 	size_t n;
 
-	while (p < end && *p != '?' && !msgi_is_space((unsigned char)*p))
+	while (p < end && p - cs < CHARSET_MAX && *p != '?' && !msgi_is_space((unsigned char)*p))
 		p++;
 	if (p >= end || *p != '?' || p == cs)
 		return 0;
@@ -53,6 +54,9 @@ static int word_parse(const char *s, const char *end, struct word *w)
 	if (w->enc != 'b' && w->enc != 'q')
 		return 0;
 	t = p + 3;
+	/* Bounded so that many "=?" without "?=" stay linear. */
+	if (end - t > WORD_MAX)
+		end = t + WORD_MAX;
 	for (q2 = t; q2 + 1 < end; q2++) {
 		if (q2[0] == '?' && q2[1] == '=')
 			break;
