@@ -34,7 +34,8 @@ static int word_parse(const char *s, const char *end, struct word *w)
 	const char *p = s + 2, *cs = p, *q2, *t;
 	size_t n;
 
-	while (p < end && p - cs < CHARSET_MAX && *p != '?' && !msgi_is_space((unsigned char)*p))
+	while (p < end && p - cs < CHARSET_MAX && *p != '?' && (unsigned char)*p > ' ' &&
+	       (unsigned char)*p < 0x7f)
 		p++;
 	if (p >= end || *p != '?' || p == cs)
 		return 0;

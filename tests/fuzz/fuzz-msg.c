@@ -34,7 +34,7 @@ static void walk(const struct msg *m)
 	for (i = 0; i < m->nparts; i++) {
 		const struct msg_part *p = m->parts[i];
 		for (k = 0; k < p->headers.count; k++) {
-			if (strlen(p->headers.v[k].decoded) > 4 * strlen(p->headers.v[k].value) + 16)
+			if (strlen(p->headers.v[k].decoded) > 4 * p->headers.v[k].raw_len + 16)
 				abort();
 		}
 		if (p->text != NULL && strlen(p->text) > p->text_len)
