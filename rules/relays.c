@@ -331,9 +331,35 @@ static const char *relays_join(struct arena *a, struct relay *v, size_t from, si
 	return s;
 }
 
+/* "from [helo-literal] (rdns [ip])": the connecting IP is the one in
+   the comment, not the HELO literal. Returns it, or NULL. */
+static const char *comment_ip(struct arena *a, const struct msg_received *m)
+{
+	const char *p, *by, *lb, *rb;
+
+	if (m->raw == NULL || m->from_helo == NULL || m->from_helo[0] != '[')
+		return NULL;
+	p = strchr(m->raw, '(');
+	by = strstr(m->raw, " by ");
+	if (p == NULL || (by != NULL && p > by))
+		return NULL;
+	lb = strchr(p, '[');
+	rb = lb ? strchr(lb, ']') : NULL;
+	if (rb == NULL || (by != NULL && rb > by))
+		return NULL;
+	{
+		char *ip = arena_strndup(a, lb + 1, (size_t)(rb - lb - 1));
+		if (strncasecmp(ip, "ipv6:", 5) == 0)
+			ip += 5;
+		return relays_is_ip(ip) ? ip : NULL;
+	}
+}
+
 static void fill_relay(struct arena *a, struct relay *r, const struct msg_received *m)
 {
-	r->ip = clean_ip(a, m->from_ip);
+	const char *cip = comment_ip(a, m);
+
+	r->ip = clean_ip(a, cip ? cip : m->from_ip);
 	r->rdns = clean_rdns(a, m->from_rdns);
 	r->helo = clean(a, m->from_helo);
 	r->by = clean(a, m->by);

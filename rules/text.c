@@ -202,8 +202,23 @@ static const char **vals_v(struct vals *vs)
 	return vs->vec.v;
 }
 
-/* Every field called name: decoded + "\n", or raw with folding
-   collapsed + "\n" (SA's get_header). */
+/* SA 4's raw_header(): the field body exactly as written (folding
+   kept, CRLF made LF) with its final newline. */
+static const char *raw_value(struct arena *a, const struct msg_header *h)
+{
+	char *o = arena_alloc(a, h->raw_len + 2);
+	size_t i, n = 0;
+
+	for (i = 0; i < h->raw_len; i++)
+		if (!(h->raw[i] == '\r' && i + 1 < h->raw_len && h->raw[i + 1] == '\n'))
+			o[n++] = h->raw[i];
+	o[n++] = '\n';
+	o[n] = '\0';
+	return o;
+}
+
+/* Every field called name: decoded + "\n" (SA's get_header), or raw
+   (raw_header). */
 static void header_values(struct rule_ctx *ctx, const char *name, int raw,
 			  struct vals *out)
 {
@@ -215,8 +230,7 @@ static void header_values(struct rule_ctx *ctx, const char *name, int raw,
 		if (strcasecmp(h->name, name) != 0)
 			continue;
 		if (raw)
-			vals_push(ctx, out, arena_printf(ctx->arena, "%s\n",
-				  collapse_folding(ctx->arena, h->raw, h->raw_len)));
+			vals_push(ctx, out, raw_value(ctx->arena, h));
 		else
 			vals_push(ctx, out, arena_printf(ctx->arena, "%s\n",
 							 decoded_at(ctx, i)));
