@@ -224,6 +224,11 @@ static const struct rule_eval_def table[] = {
 	FN(image_to_text_ratio, 3, 3),
 	FN(image_named, 1, 1),
 
+	/* VBounce */
+	FN(have_any_bounce_relays, 0, 0),
+	FN(check_welcomelist_bounce_relays, 0, 0),
+	{ "check_whitelist_bounce_relays", check_welcomelist_bounce_relays, 0, 0, 0 },
+
 	/* Winnow's own */
 	FN(wn_link_text_mismatch, 0, 0),
 	FN(wn_attachment_name, 1, 1),
@@ -290,7 +295,7 @@ int rule_plugin_provided(const char *name)
 		"Check", "HTMLEval", "MIMEEval", "HeaderEval", "BodyEval", "RelayEval",
 		"FreeMail", "WLBLEval", "ImageInfo", "ReplaceTags", "MIMEHeader",
 		"URIDetail", "Bayes", "FromNameSpoof", "WelcomeListSubject",
-		"WhiteListSubject",
+		"WhiteListSubject", "VBounce",
 		/* network plugins: rules load, run with network checks */
 		"DNSEval", "URIDNSBL", "SPF", "DKIM", "DMARC", "AskDNS", "HashBL",
 		"Razor2", "Pyzor", "DCC", "DecodeShortURLs", "AWL", "TxRep",

@@ -105,4 +105,8 @@ EVAL_FN(wn_invisible_text_len);
 EVAL_FN(wn_uri_count);
 EVAL_FN(wn_from_name_other_domain);
 
+/* eval_vbounce.c */
+EVAL_FN(have_any_bounce_relays);
+EVAL_FN(check_welcomelist_bounce_relays);
+
 #endif

@@ -1,0 +1,434 @@
+/*
+ * meta.c - meta rule expressions: parsing into a small reverse-Polish
+ * program and evaluating it over the hit counts of other rules.
+ *
+ * The language is the Perl subset SpamAssassin's meta rules use
+ * (Conf::Parser's ARITH_EXPRESSION_LEXER): rule names (value = hit
+ * count), numbers, ! unary - + * / + - < > <= >= == != ^ && || ?: and
+ * parentheses, plus rules_matching(GLOB). Perl precedence and Perl
+ * values: "a && b" is a's value when false, else b's; "a || b" a's
+ * when true, else b's; comparisons give 1 or 0; division by zero gives
+ * 0 (Perl would die and SpamAssassin would treat the meta as not hit).
+ *
+ * Limits: META_MAX_DEPTH nesting, META_MAX_INSNS instructions.
+ * Ownership: the program lives in the given arena.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/rule_int.h"
+
+struct mp {
+	struct arena *a;
+	const char *p;
+	const char *err;
+	int depth;
+	size_t sp, max_sp;
+	struct arena_vec code;  /* struct meta_insn */
+	struct arena_vec refs;  /* const char * */
+	meta_glob_fn glob_fn;
+	void *ud;
+};
+
+static void emit(struct mp *m, enum meta_op op, double num, unsigned int ref)
+{
+	struct meta_insn *i;
+
+	if (m->err != NULL)
+		return;
+	if (m->code.count >= META_MAX_INSNS) {
+		m->err = "meta expression too long";
+		return;
+	}
+	i = ARENA_VEC_PUSH(m->a, &m->code, struct meta_insn);
+	i->op = op;
+	i->num = num;
+	i->ref = ref;
+	switch (op) {
+	case M_NUM: case M_RULE:
+		m->sp++;
+		break;
+	case M_NOT: case M_NEG:
+		break;
+	case M_COND:
+		m->sp -= 2;
+		break;
+	default:
+		m->sp--;
+		break;
+	}
+	if (m->sp > m->max_sp)
+		m->max_sp = m->sp;
+}
+
+static void ws(struct mp *m)
+{
+	while (isspace((unsigned char)*m->p))
+		m->p++;
+}
+
+static unsigned int ref_of(struct mp *m, const char *name, size_t n)
+{
+	const char **v = m->refs.v;
+	size_t i;
+
+	for (i = 0; i < m->refs.count; i++)
+		if (strlen(v[i]) == n && memcmp(v[i], name, n) == 0)
+			return (unsigned int)i;
+	*ARENA_VEC_PUSH(m->a, &m->refs, const char *) = arena_strndup(m->a, name, n);
+	return (unsigned int)(m->refs.count - 1);
+}
+
+static void expr(struct mp *m);
+
+static void rules_matching(struct mp *m)
+{
+	const char *g0, *saved, *exp;
+	char *glob;
+
+	ws(m);
+	if (*m->p != '(') {
+		m->err = "rules_matching without (";
+		return;
+	}
+	m->p++;
+	ws(m);
+	g0 = m->p;
+	while (isalnum((unsigned char)*m->p) || *m->p == '_' || *m->p == '*' || *m->p == '?')
+		m->p++;
+	glob = arena_strndup(m->a, g0, (size_t)(m->p - g0));
+	ws(m);
+	if (*m->p != ')' || *glob == '\0') {
+		m->err = "bad rules_matching()";
+		return;
+	}
+	m->p++;
+	exp = m->glob_fn != NULL ? m->glob_fn(m->ud, glob) : "0";
+	saved = m->p;
+	m->p = exp;
+	expr(m);
+	ws(m);
+	if (m->err == NULL && *m->p != '\0')
+		m->err = "bad rules_matching() expansion";
+	m->p = saved;
+}
+
+static void unary(struct mp *m)
+{
+	ws(m);
+	if (++m->depth > META_MAX_DEPTH) {
+		m->err = "meta expression nested too deep";
+		return;
+	}
+	if (*m->p == '!' && m->p[1] != '=') {
+		m->p++;
+		unary(m);
+		emit(m, M_NOT, 0, 0);
+	} else if (*m->p == '-') {
+		m->p++;
+		unary(m);
+		emit(m, M_NEG, 0, 0);
+	} else if (*m->p == '+') {
+		m->p++;
+		unary(m);
+	} else if (*m->p == '(') {
+		m->p++;
+		ws(m);
+		if (*m->p == ')') {
+			/* "()" declares a rule set from outside (SA bug 8061): 0 */
+			m->p++;
+			emit(m, M_NUM, 0, 0);
+		} else {
+			expr(m);
+			ws(m);
+			if (*m->p != ')') {
+				if (m->err == NULL)
+					m->err = "missing )";
+			} else
+				m->p++;
+		}
+	} else if (isdigit((unsigned char)*m->p) || (*m->p == '.' && isdigit((unsigned char)m->p[1]))) {
+		char *end;
+		double v = strtod(m->p, &end);
+		if (end == m->p) {
+			m->err = "bad number";
+		} else {
+			m->p = end;
+			emit(m, M_NUM, v, 0);
+		}
+	} else if (isalpha((unsigned char)*m->p) || *m->p == '_') {
+		const char *s = m->p;
+		while (isalnum((unsigned char)*m->p) || *m->p == '_')
+			m->p++;
+		if ((size_t)(m->p - s) == 14 && memcmp(s, "rules_matching", 14) == 0)
+			rules_matching(m);
+		else if ((size_t)(m->p - s) > 128)
+			m->err = "rule name too long";
+		else
+			emit(m, M_RULE, 0, ref_of(m, s, (size_t)(m->p - s)));
+	} else if (m->err == NULL) {
+		m->err = *m->p == '\0' ? "unexpected end of expression" : "unexpected character";
+	}
+	m->depth--;
+}
+
+static void mul(struct mp *m)
+{
+	unary(m);
+	for (;;) {
+		ws(m);
+		if (m->err != NULL)
+			return;
+		if (*m->p == '*') {
+			m->p++;
+			unary(m);
+			emit(m, M_MUL, 0, 0);
+		} else if (*m->p == '/') {
+			m->p++;
+			unary(m);
+			emit(m, M_DIV, 0, 0);
+		} else
+			return;
+	}
+}
+
+static void add(struct mp *m)
+{
+	mul(m);
+	for (;;) {
+		ws(m);
+		if (m->err != NULL)
+			return;
+		if (*m->p == '+') {
+			m->p++;
+			mul(m);
+			emit(m, M_ADD, 0, 0);
+		} else if (*m->p == '-') {
+			m->p++;
+			mul(m);
+			emit(m, M_SUB, 0, 0);
+		} else
+			return;
+	}
+}
+
+static void rel(struct mp *m)
+{
+	add(m);
+	for (;;) {
+		enum meta_op op;
+		ws(m);
+		if (m->err != NULL)
+			return;
+		if (m->p[0] == '>' && m->p[1] == '=')
+			op = M_GE, m->p += 2;
+		else if (m->p[0] == '<' && m->p[1] == '=')
+			op = M_LE, m->p += 2;
+		else if (m->p[0] == '>')
+			op = M_GT, m->p++;
+		else if (m->p[0] == '<')
+			op = M_LT, m->p++;
+		else
+			return;
+		add(m);
+		emit(m, op, 0, 0);
+	}
+}
+
+static void eq(struct mp *m)
+{
+	rel(m);
+	for (;;) {
+		enum meta_op op;
+		ws(m);
+		if (m->err != NULL)
+			return;
+		if (m->p[0] == '=' && m->p[1] == '=')
+			op = M_EQ;
+		else if (m->p[0] == '!' && m->p[1] == '=')
+			op = M_NE;
+		else
+			return;
+		m->p += 2;
+		rel(m);
+		emit(m, op, 0, 0);
+	}
+}
+
+static void band(struct mp *m)
+{
+	eq(m);
+	for (;;) {
+		ws(m);
+		if (m->err != NULL || m->p[0] != '&' || m->p[1] == '&')
+			return;
+		m->p++;
+		eq(m);
+		emit(m, M_BAND, 0, 0);
+	}
+}
+
+static void bor(struct mp *m)
+{
+	band(m);
+	for (;;) {
+		enum meta_op op;
+		ws(m);
+		if (m->err != NULL)
+			return;
+		if (m->p[0] == '^')
+			op = M_XOR;
+		else if (m->p[0] == '|' && m->p[1] != '|')
+			op = M_BOR;
+		else
+			return;
+		m->p++;
+		band(m);
+		emit(m, op, 0, 0);
+	}
+}
+
+static void land(struct mp *m)
+{
+	bor(m);
+	for (;;) {
+		ws(m);
+		if (m->err != NULL || m->p[0] != '&' || m->p[1] != '&')
+			return;
+		m->p += 2;
+		bor(m);
+		emit(m, M_AND, 0, 0);
+	}
+}
+
+static void lor(struct mp *m)
+{
+	land(m);
+	for (;;) {
+		ws(m);
+		if (m->err != NULL || m->p[0] != '|' || m->p[1] != '|')
+			return;
+		m->p += 2;
+		land(m);
+		emit(m, M_OR, 0, 0);
+	}
+}
+
+static void expr(struct mp *m)
+{
+	if (++m->depth > META_MAX_DEPTH) {
+		m->err = "meta expression nested too deep";
+		return;
+	}
+	lor(m);
+	ws(m);
+	if (m->err == NULL && *m->p == '?') {
+		m->p++;
+		expr(m);
+		ws(m);
+		if (m->err == NULL && *m->p != ':')
+			m->err = "? without :";
+		else if (m->err == NULL) {
+			m->p++;
+			expr(m);
+			emit(m, M_COND, 0, 0);
+		}
+	}
+	m->depth--;
+}
+
+struct meta_prog *meta_parse(struct arena *a, const char *src, meta_glob_fn glob_fn,
+			     void *ud, const char **err_r)
+{
+	struct mp m;
+	struct meta_prog *prog;
+
+	memset(&m, 0, sizeof(m));
+	m.a = a;
+	m.p = src;
+	m.glob_fn = glob_fn;
+	m.ud = ud;
+	expr(&m);
+	ws(&m);
+	if (m.err == NULL && *m.p != '\0')
+		m.err = "unexpected text after expression";
+	if (m.err == NULL && m.code.count == 0)
+		m.err = "empty expression";
+	if (m.err != NULL) {
+		*err_r = m.err;
+		return NULL;
+	}
+	prog = arena_zalloc(a, sizeof(*prog));
+	prog->code = m.code.v;
+	prog->n = m.code.count;
+	prog->refs = m.refs.v;
+	prog->nrefs = m.refs.count;
+	prog->max_stack = m.max_sp;
+	return prog;
+}
+
+static long long to_int(double d)
+{
+	if (d != d)
+		return 0;
+	if (d > 9e18)
+		return (long long)9e18;
+	if (d < -9e18)
+		return (long long)-9e18;
+	return (long long)d;
+}
+
+double meta_eval(const struct meta_prog *prog, const double *vals, double *stack)
+{
+	size_t i, sp = 0;
+
+	for (i = 0; i < prog->n; i++) {
+		const struct meta_insn *in = &prog->code[i];
+		double a, b;
+		switch (in->op) {
+		case M_NUM:
+			stack[sp++] = in->num;
+			continue;
+		case M_RULE:
+			stack[sp++] = vals[in->ref];
+			continue;
+		case M_NOT:
+			stack[sp - 1] = stack[sp - 1] != 0 ? 0 : 1;
+			continue;
+		case M_NEG:
+			stack[sp - 1] = -stack[sp - 1];
+			continue;
+		case M_COND:
+			sp -= 2;
+			stack[sp - 1] = stack[sp - 1] != 0 ? stack[sp] : stack[sp + 1];
+			continue;
+		default:
+			break;
+		}
+		b = stack[--sp];
+		a = stack[sp - 1];
+		switch (in->op) {
+		case M_ADD: a = a + b; break;
+		case M_SUB: a = a - b; break;
+		case M_MUL: a = a * b; break;
+		case M_DIV: a = b != 0 ? a / b : 0; break;
+		case M_GT: a = a > b; break;
+		case M_LT: a = a < b; break;
+		case M_GE: a = a >= b; break;
+		case M_LE: a = a <= b; break;
+		case M_EQ: a = a == b; break;
+		case M_NE: a = a != b; break;
+		case M_AND: a = a != 0 ? b : a; break;
+		case M_OR: a = a != 0 ? a : b; break;
+		case M_XOR: a = (double)(to_int(a) ^ to_int(b)); break;
+		case M_BAND: a = (double)(to_int(a) & to_int(b)); break;
+		case M_BOR: a = (double)(to_int(a) | to_int(b)); break;
+		default: break;
+		}
+		stack[sp - 1] = a;
+	}
+	return sp > 0 ? stack[sp - 1] : 0;
+}

@@ -1,0 +1,181 @@
+/*
+ * rule_int.h - internals of the rule engine shared by parse.c, load.c,
+ * compile.c, meta.c and run.c. Not for use outside rules/ (the fuzz
+ * targets excepted).
+ *
+ * Ownership: every structure here lives in the ruleset's arena; the
+ * PCRE2 codes are freed by an arena cleanup.
+ */
+#ifndef RULE_INT_H
+#define RULE_INT_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "rules/rule.h"
+
+/* Regex modifiers as written after the closing delimiter. */
+enum {
+	RE_I = 1u << 0,
+	RE_M = 1u << 1,
+	RE_S = 1u << 2,
+	RE_X = 1u << 3,
+};
+
+/* tflags we act on; the others are accepted and ignored. */
+enum {
+	TF_NICE = 1u << 0,
+	TF_NET = 1u << 1,
+	TF_LEARN = 1u << 2,
+	TF_NOAUTOLEARN = 1u << 3,
+	TF_MULTIPLE = 1u << 4,
+	TF_NOSUBJECT = 1u << 5,
+	TF_USERCONF = 1u << 6,
+};
+
+/* One condition of a uri_detail rule: key =~ /re/ or key !~ /re/. */
+struct rule_ud_cond {
+	const char *key; /* raw, cleaned, text, type, domain, host */
+	int negate;
+	const char *re_src;
+	unsigned int re_mods;
+	pcre2_code *code;
+};
+
+/* Meta program: reverse Polish over doubles. */
+enum meta_op {
+	M_NUM, M_RULE, M_NOT, M_NEG, M_ADD, M_SUB, M_MUL, M_DIV, M_GT, M_LT,
+	M_GE, M_LE, M_EQ, M_NE, M_AND, M_OR, M_XOR, M_BAND, M_BOR, M_COND,
+};
+struct meta_insn {
+	enum meta_op op;
+	double num;       /* M_NUM */
+	unsigned int ref; /* M_RULE: index into meta_prog.refs */
+};
+struct meta_prog {
+	struct meta_insn *code;
+	size_t n;
+	const char **refs; /* rule names referenced, unique */
+	size_t nrefs;
+	size_t max_stack;
+};
+
+/* Bounds on a meta expression: nesting and size. */
+#define META_MAX_DEPTH 64
+#define META_MAX_INSNS 4096
+
+/* Parses a meta expression; rules_matching(GLOB) is expanded through
+   glob_fn (may be NULL: expands to 0). Returns NULL with *err_r set. */
+typedef const char *(*meta_glob_fn)(void *ud, const char *glob);
+struct meta_prog *meta_parse(struct arena *a, const char *src, meta_glob_fn glob_fn,
+			     void *ud, const char **err_r);
+/* Evaluates with vals[i] the value of refs[i]. stack must hold
+   prog->max_stack + 1 doubles. */
+double meta_eval(const struct meta_prog *prog, const double *vals, double *stack);
+
+struct rule {
+	const char *name;
+	enum rule_type type;
+	unsigned int idx;
+	/* Where the effective definition was (or the first mention). */
+	const char *file;
+	unsigned int line;
+	int has_def;          /* a definition was parsed */
+	int mentioned_skip;   /* defined only inside an unavailable plugin block */
+	const char *skip;     /* why not loaded (NULL if loaded or no def) */
+
+	/* Definition */
+	const char *hdr;      /* header/mimeheader field spec, e.g. "From:addr" */
+	int exists;           /* header NAME exists:Field */
+	int negate;           /* !~ */
+	const char *if_unset; /* [if-unset: X] */
+	const char *re_src;   /* pattern between the delimiters */
+	unsigned int re_mods;
+	const char *eval_name;
+	const char **eval_argv;
+	size_t eval_argc;
+	const struct rule_eval_def *eval;
+	const char *meta_src;
+	struct rule_ud_cond *ud;
+	size_t nud;
+
+	/* Attributes (may come before the definition) */
+	const char *desc;
+	double score[4];
+	int has_score;
+	unsigned int tflags;
+	unsigned int maxhits;
+	int priority;
+	int replace;          /* named in replace_rules */
+
+	/* Compiled */
+	int loaded;
+	int net;
+	int bayes;
+	pcre2_code *code;
+	pcre2_code *pre;      /* multiline prefilter over the joined text, or NULL */
+	int pre_same;         /* code itself can prefilter (already /m) */
+	struct meta_prog *meta;
+	unsigned int *meta_idx; /* meta refs resolved to rule indexes (or ~0u) */
+	unsigned int hit_flags;
+};
+
+struct rule_setting {
+	const char *key;
+	struct arena_vec vals; /* const char * */
+};
+
+struct ruleset {
+	struct arena *arena;
+	struct arena_vec rules;   /* struct rule * */
+	struct rule **tab;        /* hash of rules by name */
+	size_t tab_size;
+	struct arena_vec settings; /* struct rule_setting */
+	struct arena_vec lint;     /* struct rule_lint */
+	double required_score;
+	unsigned int score_set;
+	int compiled;
+
+	/* ReplaceTags */
+	const char *replace_start, *replace_end;
+	struct arena_vec tags[4];  /* struct rule_kv: tag, pre, inter, post */
+
+	/* Run order (built by ruleset_compile) */
+	struct arena_vec order[RULE_T_COUNT]; /* struct rule * */
+	struct arena_vec metas;               /* struct rule *, dependency order */
+	size_t max_meta_stack;
+	pcre2_match_context *mctx_proto;
+};
+
+struct rule_kv {
+	const char *k, *v;
+};
+
+/* parse.c / load.c */
+struct rule *rs_rule(struct ruleset *rs, const char *name, int create);
+void rs_lint(struct ruleset *rs, const char *file, unsigned int line, const char *rule,
+	     enum rule_lint_severity sev, const char *fmt, ...) WN_PRINTF(6, 7);
+void rs_setting_add(struct ruleset *rs, const char *key, const char *value);
+int rs_is_known_setting(const char *key);
+int rs_valid_name(const char *name);
+
+/* Parses the regex literal at *pp ("/re/i", "m{re}s"): stores source and
+   modifiers, advances *pp. Returns -1 with *err_r on bad syntax. */
+int rs_parse_regex(struct arena *a, const char **pp, const char **src_r, unsigned int *mods_r,
+		   const char **err_r);
+/* Parses "eval:fn(args)" at s. Returns -1 if not an eval call. */
+int rs_parse_eval(struct arena *a, const char *s, const char **name_r, const char ***argv_r,
+		  size_t *argc_r);
+
+/* Handles one rule-related directive (header, body, ..., score,
+   describe, tflags, priority, meta). Returns 1 if key was one. skip is
+   the reason the enclosing block is unavailable (NULL if active). */
+int rs_parse_rule_directive(struct ruleset *rs, const char *file, unsigned int line,
+			    const char *key, const char *value, const char *skip);
+
+/* compile.c */
+pcre2_code *rs_compile_regex(const char *src, unsigned int mods, uint32_t extra,
+			     const char **err_r, struct arena *a);
+int rs_prefilter_ok(const char *src);
+
+#endif

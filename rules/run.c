@@ -1,0 +1,434 @@
+/*
+ * run.c - running a compiled ruleset over one message: header, body,
+ * rawbody, full, uri, mimeheader and uri_detail rules, eval functions,
+ * then metas in dependency order; scoring in the current score set.
+ *
+ * SpamAssassin semantics kept (Plugin::Check, PerMsgStatus::got_hit):
+ *  - a rule whose score is 0 in the score set is not run; metas see 0;
+ *  - tflags net rules run only with network checks, tflags learn rules
+ *    only with Bayes;
+ *  - an unset header is matched as "" (so "!~" hits), unless
+ *    [if-unset: X] gives a value;
+ *  - a rule hits once, except tflags multiple (every match, up to
+ *    maxhits or WN_RULE_MAX_MULTIPLE), scored once per hit;
+ *  - a meta's value is its expression's value; rules referenced see the
+ *    hit count of what they name.
+ * Body and rawbody rules are first tried against all lines joined with
+ * "\n" under PCRE2_MULTILINE (r->pre, see compile.c); only rules that
+ * match there are run line by line.
+ *
+ * Limits: PCRE2 match and depth limits from WN_RULE_MATCH_LIMIT; a match
+ * that hits a limit counts as no match.
+ * Ownership: per-message data in the message arena.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "lib/buf.h"
+#include "lib/limits.h"
+#include "lib/uri.h"
+#include "rules/rule_int.h"
+
+struct run {
+	const struct ruleset *rs;
+	struct rule_ctx *ctx;
+	struct hit_list *hits;
+	unsigned int set;
+	double *vals;            /* per rule index: hit value seen by metas */
+	pcre2_match_data *md;
+	pcre2_match_context *mc;
+	const char *body_joined;
+	size_t body_joined_len;
+	const char *raw_joined;
+	size_t raw_joined_len;
+};
+
+struct rule_ctx *rule_ctx_new(struct arena *a, const struct ruleset *rs,
+			      const struct msg *msg, const struct msg_envelope *env,
+			      const struct msg_facts *facts)
+{
+	struct rule_ctx *ctx = arena_zalloc(a, sizeof(*ctx));
+
+	ctx->arena = a;
+	ctx->rs = rs;
+	ctx->msg = msg;
+	ctx->env = env;
+	ctx->facts = facts;
+	return ctx;
+}
+
+/* ---- matching ---- */
+
+/* Number of matches of code in s (at most max). */
+static unsigned int count_matches(struct run *rn, const pcre2_code *code, const char *s,
+				  size_t len, unsigned int max)
+{
+	PCRE2_SIZE ofs = 0;
+	unsigned int n = 0;
+
+	while (n < max && ofs <= len) {
+		PCRE2_SIZE *ov;
+		int rc = pcre2_match(code, (PCRE2_SPTR)s, len, ofs, 0, rn->md, rn->mc);
+		if (rc < 0)
+			break;
+		n++;
+		ov = pcre2_get_ovector_pointer(rn->md);
+		ofs = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
+	}
+	return n;
+}
+
+static int matches(struct run *rn, const pcre2_code *code, const char *s, size_t len)
+{
+	return pcre2_match(code, (PCRE2_SPTR)s, len, 0, 0, rn->md, rn->mc) >= 0;
+}
+
+static unsigned int rule_max_hits(const struct rule *r)
+{
+	if (!(r->tflags & TF_MULTIPLE))
+		return 1;
+	if (r->maxhits > 0 && r->maxhits < WN_RULE_MAX_MULTIPLE)
+		return r->maxhits;
+	return WN_RULE_MAX_MULTIPLE;
+}
+
+/* ---- recording hits ---- */
+
+static double rule_score(const struct run *rn, const struct rule *r)
+{
+	return r->score[rn->set & 3];
+}
+
+static void got_hit(struct run *rn, const struct rule *r, double value)
+{
+	struct hit *h;
+	unsigned int count;
+
+	if (value <= 0)
+		value = 1;
+	rn->vals[r->idx] += value;
+	count = (r->tflags & TF_MULTIPLE) ? (unsigned int)value : 1;
+	if (count == 0)
+		count = 1;
+	h = hits_add(rn->hits, r->name, rule_score(rn, r) * count,
+		     r->desc != NULL ? r->desc : "No description available.", r->hit_flags);
+	h->count = count;
+}
+
+/* Should r run at all in this score set? */
+static int rule_wanted(const struct run *rn, const struct rule *r)
+{
+	if (!r->loaded || rule_score(rn, r) == 0)
+		return 0;
+	if (r->net && !(rn->set & 1))
+		return 0;
+	if ((r->bayes || (r->tflags & TF_LEARN)) && !(rn->set & 2))
+		return 0;
+	if (r->eval != NULL && r->eval->fn == NULL)
+		return 0; /* network rule run by the DNS checks */
+	return 1;
+}
+
+static int run_eval(struct run *rn, const struct rule *r)
+{
+	struct rule_eval_args a;
+
+	a.argv = r->eval_argv;
+	a.argc = r->eval_argc;
+	a.type = r->type;
+	a.rule = r->name;
+	a.header = r->hdr;
+	return r->eval->fn(rn->ctx, &a);
+}
+
+/* ---- per type ---- */
+
+static void run_header(struct run *rn, const struct rule *r)
+{
+	const char *v = rule_ctx_get(rn->ctx, r->hdr);
+	unsigned int n;
+
+	if (r->exists) {
+		if ((v != NULL) != (r->negate != 0))
+			got_hit(rn, r, 1);
+		return;
+	}
+	if (v == NULL)
+		v = r->if_unset != NULL ? r->if_unset : "";
+	if (r->negate) {
+		if (!matches(rn, r->code, v, strlen(v)))
+			got_hit(rn, r, 1);
+		return;
+	}
+	n = count_matches(rn, r->code, v, strlen(v), rule_max_hits(r));
+	if (n > 0)
+		got_hit(rn, r, n);
+}
+
+static const char *join_lines(struct arena *a, const struct rule_text *t, size_t *len_r)
+{
+	struct buf b = BUF_INIT;
+	const char *out;
+	size_t i;
+
+	for (i = 0; i < t->count; i++) {
+		buf_append(&b, t->lines[i], t->lens[i]);
+		buf_append_char(&b, '\n');
+	}
+	out = arena_strndup(a, buf_cstr(&b), b.len);
+	*len_r = b.len;
+	buf_free(&b);
+	return out;
+}
+
+static void run_lines(struct run *rn, const struct rule *r, const struct rule_text *t,
+		      const char *joined, size_t joined_len)
+{
+	unsigned int max = rule_max_hits(r), n = 0;
+	size_t i = 0;
+
+	if (r->pre != NULL && !matches(rn, r->pre, joined, joined_len))
+		return;
+	if (r->pre_same && !matches(rn, r->code, joined, joined_len))
+		return;
+	if (r->type == RULE_T_BODY && (r->tflags & TF_NOSUBJECT))
+		i = 1;
+	for (; i < t->count && n < max; i++)
+		n += count_matches(rn, r->code, t->lines[i], t->lens[i], max - n);
+	if (n > 0)
+		got_hit(rn, r, n);
+}
+
+static void run_body(struct run *rn, const struct rule *r)
+{
+	const struct rule_text *t = rule_ctx_body(rn->ctx);
+
+	if (rn->body_joined == NULL)
+		rn->body_joined = join_lines(rn->ctx->arena, t, &rn->body_joined_len);
+	run_lines(rn, r, t, rn->body_joined, rn->body_joined_len);
+}
+
+static void run_rawbody(struct run *rn, const struct rule *r)
+{
+	const struct rule_text *t = rule_ctx_rawbody(rn->ctx);
+
+	if (rn->raw_joined == NULL)
+		rn->raw_joined = join_lines(rn->ctx->arena, t, &rn->raw_joined_len);
+	run_lines(rn, r, t, rn->raw_joined, rn->raw_joined_len);
+}
+
+static void run_full(struct run *rn, const struct rule *r)
+{
+	const struct msg *m = rn->ctx->msg;
+	unsigned int n = count_matches(rn, r->code, m->raw, m->raw_len, rule_max_hits(r));
+
+	if (n > 0)
+		got_hit(rn, r, n);
+}
+
+static void run_uri(struct run *rn, const struct rule *r)
+{
+	const struct msg *m = rn->ctx->msg;
+	unsigned int max = rule_max_hits(r), n = 0;
+	size_t i;
+
+	for (i = 0; i < m->nuris && n < max; i++) {
+		const char *u = m->uris[i].uri;
+		n += count_matches(rn, r->code, u, strlen(u), max - n);
+	}
+	if (n > 0)
+		got_hit(rn, r, n);
+}
+
+/* mimeheader: the named field of every MIME part (the top header block
+   excluded, as Plugin::MIMEHeader skips the root of a multipart). */
+static void run_mimeheader(struct run *rn, const struct rule *r)
+{
+	const struct msg *m = rn->ctx->msg;
+	const char *colon = strchr(r->hdr, ':');
+	size_t nlen = colon != NULL ? (size_t)(colon - r->hdr) : strlen(r->hdr);
+	int raw = colon != NULL && strcmp(colon, ":raw") == 0;
+	size_t i, k;
+
+	for (i = m->nparts > 1 ? 1 : 0; i < m->nparts; i++) {
+		const struct msg_header_list *l = &m->parts[i]->headers;
+		for (k = 0; k < l->count; k++) {
+			const struct msg_header *h = &l->v[k];
+			const char *v = raw ? h->value : h->decoded;
+			if (strlen(h->name) != nlen || strncasecmp(h->name, r->hdr, nlen) != 0)
+				continue;
+			if (v != NULL && matches(rn, r->code, v, strlen(v)) != (r->negate != 0)) {
+				got_hit(rn, r, 1);
+				return;
+			}
+		}
+	}
+}
+
+static const char *uri_type(enum msg_uri_source s)
+{
+	switch (s) {
+	case MSG_URI_HREF:
+		return "a";
+	case MSG_URI_SRC:
+		return "img";
+	case MSG_URI_TEXT:
+		return "parsed";
+	default:
+		return "other";
+	}
+}
+
+static const char *ud_value(struct run *rn, const struct msg_uri *u, const char *key)
+{
+	if (strcmp(key, "raw") == 0 || strcmp(key, "cleaned") == 0)
+		return u->uri;
+	if (strcmp(key, "text") == 0)
+		return u->anchor_text;
+	if (strcmp(key, "type") == 0)
+		return uri_type(u->source);
+	if (strcmp(key, "host") == 0)
+		return u->host;
+	if (strcmp(key, "domain") == 0)
+		return u->host != NULL ? uri_domain(rn->ctx->arena, u->host) : NULL;
+	return NULL;
+}
+
+static int ud_one(struct run *rn, const struct rule *r, const struct msg_uri *u)
+{
+	size_t k;
+
+	for (k = 0; k < r->nud; k++) {
+		const struct rule_ud_cond *c = &r->ud[k];
+		const char *v = ud_value(rn, u, c->key);
+		int m = v != NULL && matches(rn, c->code, v, strlen(v));
+		if (v == NULL && !c->negate)
+			return 0;
+		if (v != NULL && m == (c->negate != 0))
+			return 0;
+	}
+	return 1;
+}
+
+static void run_uri_detail(struct run *rn, const struct rule *r)
+{
+	const struct msg *m = rn->ctx->msg;
+	size_t i;
+
+	for (i = 0; i < m->nuris; i++) {
+		if (ud_one(rn, r, &m->uris[i])) {
+			got_hit(rn, r, 1);
+			return;
+		}
+	}
+}
+
+static void run_rule(struct run *rn, const struct rule *r)
+{
+	if (!rule_wanted(rn, r))
+		return;
+	if (r->eval != NULL) {
+		int n = run_eval(rn, r);
+		if (n > 0)
+			got_hit(rn, r, n);
+		return;
+	}
+	switch (r->type) {
+	case RULE_T_HEADER:
+		run_header(rn, r);
+		break;
+	case RULE_T_BODY:
+		run_body(rn, r);
+		break;
+	case RULE_T_RAWBODY:
+		run_rawbody(rn, r);
+		break;
+	case RULE_T_FULL:
+		run_full(rn, r);
+		break;
+	case RULE_T_URI:
+		run_uri(rn, r);
+		break;
+	case RULE_T_MIMEHEADER:
+		run_mimeheader(rn, r);
+		break;
+	case RULE_T_URI_DETAIL:
+		run_uri_detail(rn, r);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- metas ---- */
+
+static void run_metas(struct run *rn)
+{
+	const struct ruleset *rs = rn->rs;
+	struct rule *const *v = rs->metas.v;
+	double *stack = arena_alloc(rn->ctx->arena, (rs->max_meta_stack + 2) * sizeof(double));
+	double *refv = NULL;
+	size_t refcap = 0, i, k;
+
+	for (i = 0; i < rs->metas.count; i++) {
+		const struct rule *r = v[i];
+		double res;
+		if (!rule_wanted(rn, r))
+			continue;
+		if (r->meta->nrefs > refcap) {
+			refcap = r->meta->nrefs * 2;
+			refv = arena_alloc(rn->ctx->arena, refcap * sizeof(double));
+		}
+		for (k = 0; k < r->meta->nrefs; k++) {
+			unsigned int d = r->meta_idx[k];
+			refv[k] = d == ~0u ? 0 : rn->vals[d];
+		}
+		res = meta_eval(r->meta, refv, stack);
+		if (res != 0)
+			got_hit(rn, r, res);
+	}
+}
+
+/* Hits added by earlier checks (Bayes, DNS, antivirus) count for metas. */
+static void seed_values(struct run *rn)
+{
+	size_t i;
+
+	for (i = 0; i < rn->hits->count; i++) {
+		const struct rule *r = rs_rule((struct ruleset *)rn->rs, rn->hits->v[i].name, 0);
+		if (r != NULL)
+			rn->vals[r->idx] += rn->hits->v[i].count > 0 ? rn->hits->v[i].count : 1;
+	}
+}
+
+static unsigned int score_set(const struct ruleset *rs, const struct msg_facts *f)
+{
+	if (f == NULL)
+		return rs->score_set;
+	return (f->net_enabled ? 1u : 0u) | (f->bayes_enabled ? 2u : 0u);
+}
+
+void ruleset_run(const struct ruleset *rs, struct rule_ctx *ctx, struct hit_list *hits)
+{
+	struct run rn;
+	size_t t, i;
+
+	memset(&rn, 0, sizeof(rn));
+	rn.rs = rs;
+	rn.ctx = ctx;
+	rn.hits = hits;
+	rn.set = score_set(rs, ctx->facts);
+	rn.vals = arena_zalloc(ctx->arena, (rs->rules.count + 1) * sizeof(double));
+	rn.md = pcre2_match_data_create(1, NULL);
+	rn.mc = rs->mctx_proto;
+	seed_values(&rn);
+	for (t = 0; t < RULE_T_COUNT; t++) {
+		struct rule *const *v = rs->order[t].v;
+		for (i = 0; i < rs->order[t].count; i++)
+			run_rule(&rn, v[i]);
+	}
+	run_metas(&rn);
+	pcre2_match_data_free(rn.md);
+}
