@@ -224,6 +224,11 @@ static const struct rule_eval_def table[] = {
 	FN(image_to_text_ratio, 3, 3),
 	FN(image_named, 1, 1),
 
+	/* HeaderEval: webmail trails (eval_forged.c) */
+	FN(check_for_forged_hotmail_received_headers, 0, 0),
+	FN(check_for_no_hotmail_received_headers, 0, 0),
+	FN(check_for_forged_yahoo_received_headers, 0, 0),
+
 	/* VBounce */
 	FN(have_any_bounce_relays, 0, 0),
 	FN(check_welcomelist_bounce_relays, 0, 0),

@@ -105,6 +105,11 @@ EVAL_FN(wn_invisible_text_len);
 EVAL_FN(wn_uri_count);
 EVAL_FN(wn_from_name_other_domain);
 
+/* eval_forged.c */
+EVAL_FN(check_for_forged_hotmail_received_headers);
+EVAL_FN(check_for_no_hotmail_received_headers);
+EVAL_FN(check_for_forged_yahoo_received_headers);
+
 /* eval_vbounce.c */
 EVAL_FN(have_any_bounce_relays);
 EVAL_FN(check_welcomelist_bounce_relays);

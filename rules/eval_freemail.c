@@ -3,12 +3,14 @@
  * addresses whose domain is listed in freemail_domains (globs such as
  * "*.yahoo.com" allowed) and not in freemail_whitelist /
  * freemail_welcomelist. The body test (check_freemail_body) is not
- * provided.
+ * provided. check_freemail_replyto compares the reply address with
+ * the freemail addresses given in the body, as FreeMail.pm does.
  *
  * Ownership: arena scratch only.
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <fnmatch.h>
 #include <string.h>
 #include <strings.h>
@@ -67,15 +69,156 @@ EVAL_FN(check_freemail_header)
 	return header_freemail(ctx, spec, eval_arg(a, 1));
 }
 
-/* 'replyto': From and Reply-To are both freemail and differ. */
+/* FreeMail.pm's address pattern, with any 2-24 letter TLD standing in
+   for its list of valid TLDs. */
+#define EMAIL_RE "(?<![a-z0-9!#$%&'*+/=?^_`{|}~-])[a-z0-9!#$%&'*+/=?^_`{|}~-]+" \
+	"(?:\\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*\\@" \
+	"(?:[a-z0-9](?:[a-z0-9-]{0,59}[a-z0-9])?\\.){1,4}[a-z]{2,24}\\b"
+#define BODY_EMAILS_MAX 5    /* freemail_max_body_emails */
+#define BODY_FREEMAILS_MAX 3 /* freemail_max_body_freemails */
+
+/* Every match of pattern in s replaced by a space. */
+static char *blank_out(struct rule_ctx *ctx, const char *pattern, char *s)
+{
+	size_t ofs = 0, len = strlen(s), st, en;
+
+	while (ofs < len && eval_re_find(ctx, pattern, 1, s + ofs, len - ofs, &st, &en)) {
+		memset(s + ofs + st, ' ', en - st);
+		ofs += en > st ? en : st + 1;
+	}
+	return s;
+}
+
+struct addrs {
+	const char *v[40];
+	size_t n;
+};
+
+static void addrs_add(struct addrs *l, const char *a)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], a) == 0)
+			return;
+	if (l->n < N_ELEMENTS(l->v))
+		l->v[l->n++] = a;
+}
+
+static char *lower_dup(struct rule_ctx *ctx, const char *s, size_t n)
+{
+	char *d = arena_strndup(ctx->arena, s, n), *p;
+
+	for (p = d; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return d;
+}
+
+/* Addresses in <a href="mailto:"> links and in the visible text (minus
+   those inside URLs, in <>, or quoting "x wrote:"). */
+static void body_emails(struct rule_ctx *ctx, struct addrs *out)
+{
+	const struct rule_text *t = rule_ctx_body(ctx);
+	size_t i, st, en;
+
+	for (i = 0; i < ctx->msg->nuris; i++) {
+		const struct msg_uri *u = &ctx->msg->uris[i];
+		if (u->source == MSG_URI_HREF && strncasecmp(u->uri, "mailto:", 7) == 0 &&
+		    eval_re_find(ctx, "^" EMAIL_RE, 1, u->uri + 7, strlen(u->uri + 7), &st, &en))
+			addrs_add(out, lower_dup(ctx, u->uri + 7, en));
+	}
+	for (i = 0; i < t->count && out->n < N_ELEMENTS(out->v); i++) {
+		char *line = arena_strndup(ctx->arena, t->lines[i], t->lens[i]);
+		size_t ofs = 0, len;
+		blank_out(ctx, "<?https?://\\S{0,255}(?:\\@|%40)\\S{0,255}", line);
+		blank_out(ctx, "<?(?<!mailto:)" EMAIL_RE "(?:>|\\s{1,10}(?!(?:fa(?:x|csi)|tel|"
+			  "phone|e?-?mail))[a-z]{2,11}:)", line);
+		len = strlen(line);
+		while (ofs < len && eval_re_find(ctx, EMAIL_RE, 1, line + ofs, len - ofs, &st, &en)) {
+			addrs_add(out, lower_dup(ctx, line + ofs + st, en - st));
+			ofs += en;
+		}
+	}
+}
+
+/* The freemail addresses of the body; -1 when there are too many
+   addresses to judge (freemail_skip_when_over_max). */
+static int body_freemails(struct rule_ctx *ctx, struct addrs *fm)
+{
+	struct addrs all;
+	size_t i;
+
+	all.n = 0;
+	fm->n = 0;
+	body_emails(ctx, &all);
+	for (i = 0; i < all.n; i++) {
+		if (i + 1 == BODY_EMAILS_MAX)
+			return -1;
+		if (!is_freemail(ctx, all.v[i]))
+			continue;
+		if (fm->n + 1 == BODY_FREEMAILS_MAX)
+			return -1;
+		addrs_add(fm, all.v[i]);
+	}
+	return 0;
+}
+
+static size_t header_addrs(struct rule_ctx *ctx, const char *spec, struct addrs *l, int *fm_r)
+{
+	const char *const *v;
+	size_t n = text_get_list(ctx, spec, &v), i;
+
+	l->n = 0;
+	*fm_r = 0;
+	for (i = 0; i < n; i++) {
+		const char *a = lower_dup(ctx, v[i], strcspn(v[i], "\n"));
+		addrs_add(l, a);
+		if (is_freemail(ctx, a))
+			*fm_r = 1;
+	}
+	return l->n;
+}
+
+static int bulk_envfrom(struct rule_ctx *ctx)
+{
+	const char *ef = eval_sget(ctx, "EnvelopeFrom");
+
+	return eval_re_match(ctx, "(?:^(?:post|host|domain)master|^double-bounce|"
+			     "^(?:sentto|owner|return|(?:gr)?bounced?)-.+|"
+			     "-(?:request|bounces?|admin|owner)|"
+			     "\\b(?:do[._-t]?)?no[._-t]?repl(?:y|ies)|.+=.+)\\@", 1, ef, strlen(ef));
+}
+
+/* 'replyto' (default): From and Reply-To are different freemails, or
+   Reply-To is a freemail other than one given in the body; 'reply':
+   the same with the address one replies to (Reply-To, else From). */
 EVAL_FN(check_freemail_replyto)
 {
 	const char *what = eval_arg(a, 0);
-	const char *from = eval_sget(ctx, "From:addr"), *rt = eval_sget(ctx, "Reply-To:addr");
+	struct addrs from, rt, body;
+	int from_fm, rt_fm, in_rt = 0;
+	const struct addrs *reply;
+	size_t i, k;
 
-	if (what != NULL && strcmp(what, "replyto") != 0 && strcmp(what, "reply") != 0)
+	if (what == NULL)
+		what = "replyto";
+	if ((strcmp(what, "replyto") != 0 && strcmp(what, "reply") != 0) || bulk_envfrom(ctx))
 		return 0;
-	if (rt[0] == '\0' || !is_freemail(ctx, from) || !is_freemail(ctx, rt))
+	header_addrs(ctx, "From:addr", &from, &from_fm);
+	header_addrs(ctx, "Reply-To:addr", &rt, &rt_fm);
+	for (i = 0; i < from.n; i++)
+		for (k = 0; k < rt.n; k++)
+			in_rt |= strcmp(from.v[i], rt.v[k]) == 0;
+	if (from_fm && rt_fm && !in_rt)
+		return 1;
+	if (strcmp(what, "replyto") == 0 ? !rt_fm : (rt.n > 0 ? !rt_fm : !from_fm))
 		return 0;
-	return strcasecmp(from, rt) != 0;
+	if (body_freemails(ctx, &body) < 0)
+		return 0;
+	reply = (strcmp(what, "replyto") == 0 || rt_fm) ? &rt : &from;
+	for (i = 0; i < body.n; i++)
+		for (k = 0; k < reply->n; k++)
+			if (strcmp(body.v[i], reply->v[k]) != 0)
+				return 1;
+	return 0;
 }

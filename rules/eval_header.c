@@ -38,7 +38,7 @@ static int received_time(struct rule_ctx *ctx, const char *line, time_t *t_r)
 	if (!eval_re_find(ctx, "\\s.?\\d+ \\S\\S\\S \\d+ \\d+:\\d+:\\d+ \\S+", 0, line,
 			  strlen(line), &st, &en))
 		return -1;
-	return msg_date_parse(arena_strndup(ctx->arena, line + st + 1, en - st - 1), t_r);
+	return eval_sa_date(arena_strndup(ctx->arena, line + st + 1, en - st - 1), t_r);
 }
 
 static int date_header_time(struct rule_ctx *ctx, time_t *t_r)
@@ -51,7 +51,7 @@ static int date_header_time(struct rule_ctx *ctx, time_t *t_r)
 		for (k = 0; k < l->count; k++) {
 			if (strcasecmp(l->v[k].name, names[i]) != 0)
 				continue;
-			if (msg_date_parse(text_header_decode(ctx->arena, &l->v[k]), t_r) == 0)
+			if (eval_sa_date(text_header_decode(ctx->arena, &l->v[k]), t_r) == 0)
 				return 0;
 		}
 	}
@@ -450,7 +450,7 @@ EVAL_FN(check_outlook_message_id)
 		hex[i] = id[5 + i];
 	hex[8] = '\0';
 	token = (double)strtoul(hex, NULL, 16);
-	if (msg_date_parse(eval_sget(ctx, "Date"), &t) != 0)
+	if (eval_sa_date(eval_sget(ctx, "Date"), &t) != 0)
 		t = 0;
 	expected = (double)(long long)((double)t * x + y);
 	if (fabs(token - expected) < fudge)

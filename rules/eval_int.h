@@ -9,6 +9,7 @@
 #define RULES_EVAL_INT_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "rules/rule.h"
 
@@ -70,6 +71,12 @@ const struct relay_info *relays_get(struct rule_ctx *ctx);
 int relays_ip_private(const char *ip);
 /* 1 if s is a dotted-quad IPv4 or an IPv6 literal. */
 int relays_is_ip(const char *s);
+
+/* ---- eval_date.c ---- */
+
+/* A date as SpamAssassin's parse_rfc822_date reads it (lenient; see
+   eval_date.c). Returns -1 when no day-month-year is found. */
+int eval_sa_date(const char *s, time_t *t_r);
 
 /* ---- eval.c helpers shared by eval_*.c ---- */
 

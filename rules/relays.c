@@ -487,6 +487,58 @@ static void classify(struct rule_ctx *ctx, struct relay_info *ri)
 	}
 }
 
+/* Lines without a client IP that SpamAssassin's Received parser passes
+   over silently (local pickups, list software, webmail): not counted
+   as unparseable. Matched as SA does, against the field with "from "
+   and the trailing date removed, whitespace collapsed. */
+static const char *const ignore_noip[] = {
+	"^mail pickup service by \\S+ with Microsoft SMTPSVC$",
+	" with BSMTP",
+	"^\\S+ \\([^\\s@]+@(?:localhost|127\\.0\\.0\\.1)\\) by \\S+ \\(",
+	"^\\S+ \\S+ by \\S+ with local-e?smtp ",
+	"^\\S+@\\S+ by \\S+ ",
+	"^Unknown/Local \\(",
+	"^\\S+ \\((?:\\S+@)?(?:localhost|127\\.0\\.0\\.1)\\) ",
+	"^\\(AUTH: \\S+\\) by \\S+ with ",
+	"^[^.]+ by \\S+ with Novell_GroupWise",
+	"^\\S+ by \\S+ with local",
+	"^\\S+ by \\S+ (?:with|via|for|\\()",
+	"^\\S+ (?:(?:with|via|for) \\S+|\\(unverified\\)) by\\b",
+	"\\(LSMTP for",
+	"^\\S+ id \\S+$",
+	"^\\S+@localhost\\) by \\S+ ",
+};
+
+static int ignorable_noip(struct rule_ctx *ctx, const char *raw)
+{
+	struct buf b = BUF_INIT;
+	const char *p = raw, *s;
+	size_t i, st, en;
+	int hit = 0;
+
+	for (; *p != '\0'; p++) {
+		if (isspace((unsigned char)*p)) {
+			if (b.len > 0 && buf_cstr(&b)[b.len - 1] != ' ')
+				buf_append_char(&b, ' ');
+		} else
+			buf_append_char(&b, *p);
+	}
+	s = buf_cstr(&b);
+	if (eval_re_find(ctx, "[\\s;]+(?:(?:Mon|T(?:ue|hu)|Wed|Fri|S(?:at|un)), )?\\d+ "
+			 "(?:J(?:an|u[nl])|Feb|Ma[ry]|A(?:pr|ug)|Sep|Oct|Nov|Dec) \\d+ "
+			 "\\d+:\\d+(?::\\d+)? \\S+ ?$", 0, s, b.len, &st, &en))
+		buf_truncate(&b, st);
+	s = buf_cstr(&b);
+	if (*s == '(')
+		s++;
+	if (strncasecmp(s, "from ", 5) == 0)
+		s += 5;
+	for (i = 0; i < N_ELEMENTS(ignore_noip) && !hit; i++)
+		hit = eval_re_match(ctx, ignore_noip[i], 0, s, strlen(s));
+	buf_free(&b);
+	return hit;
+}
+
 static struct relay_info *build(struct rule_ctx *ctx)
 {
 	struct relay_info *ri = arena_zalloc(ctx->arena, sizeof(*ri));
@@ -519,8 +571,16 @@ static struct relay_info *build(struct rule_ctx *ctx)
 			}
 			continue;
 		}
+		if (rv[i].from_ip == NULL && rv[i].from_helo != NULL &&
+		    relays_is_ip(rv[i].from_helo)) {
+			/* "from 1.2.3.4 by host with HTTP": webmail's client
+			   address stands where the HELO name would be */
+			rv[i].from_ip = rv[i].from_helo;
+			rv[i].from_helo = NULL;
+		}
 		if (rv[i].from_ip == NULL) {
-			ri->num_unparsed++;
+			if (!ignorable_noip(ctx, rv[i].raw))
+				ri->num_unparsed++;
 			continue;
 		}
 		r = ARENA_VEC_PUSH(ctx->arena, &vec, struct relay);

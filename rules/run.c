@@ -117,17 +117,22 @@ static void got_hit(struct run *rn, const struct rule *r, double value)
 	h->count = count;
 }
 
-/* Should r run at all in this score set? */
+/* Should r run at all in this score set? As Plugin::Check: a zero
+   score disables a rule; tflags net / learn keep eval rules (only) out
+   of score sets without network checks / Bayes. Metas and regex rules
+   flagged net still run. */
 static int rule_wanted(const struct run *rn, const struct rule *r)
 {
 	if (!r->loaded || rule_score(rn, r) == 0)
 		return 0;
-	if (r->net && !(rn->set & 1))
-		return 0;
-	if ((r->bayes || (r->tflags & TF_LEARN)) && !(rn->set & 2))
-		return 0;
-	if (r->eval != NULL && r->eval->fn == NULL)
+	if (r->eval == NULL)
+		return 1;
+	if (r->eval->fn == NULL)
 		return 0; /* network rule run by the DNS checks */
+	if ((r->tflags & TF_NET) && !(rn->set & 1))
+		return 0;
+	if ((r->tflags & TF_LEARN) && !(rn->set & 2))
+		return 0;
 	return 1;
 }
 

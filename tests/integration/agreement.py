@@ -36,21 +36,36 @@ def sample_files(folders, per_folder, seed):
 
 
 def parse_sa_status(out):
-    """Yields the tests= list of every X-Spam-Status header, in order."""
-    for m in re.finditer(r'^X-Spam-Status: (?:Yes|No),(.*?)(?=^\S)', out,
-                         re.M | re.S):
-        field = re.sub(r'\s+', ' ', m.group(1))
+    """Maps message number -> tests= set, from each output message's own
+    "From agreement-N@" separator and its first X-Spam-Status header.
+    SpamAssassin's --mbox sorts messages by date, so order is not kept."""
+    results = {}
+    for chunk in re.split(r'^(?=From agreement-\d+@)', out, flags=re.M):
+        m = re.match(r'From agreement-(\d+)@', chunk)
+        if not m:
+            continue
+        head = chunk.split('\n\n', 1)[0]
+        st = re.search(r'^X-Spam-Status: (?:Yes|No),(.*?)(?=^\S|\Z)', head,
+                       re.M | re.S)
+        if not st:
+            continue
+        field = re.sub(r',\s+', ',', re.sub(r'\s+', ' ', st.group(1)))
         t = re.search(r'tests=(\S*)', field)
         names = t.group(1) if t else ''
-        yield set(n for n in names.split(',') if n and n != 'none')
+        results[int(m.group(1))] = set(n for n in names.split(',')
+                                       if n and n != 'none')
+    return results
 
 
 def run_spamassassin(files):
     with tempfile.NamedTemporaryFile('wb', suffix='.mbox', delete=False) as mb:
-        for f in files:
+        for i, f in enumerate(files):
             data = open(f, 'rb').read()
-            if not data.startswith(b'From '):
-                data = b'From agreement@localhost Thu Jan  1 00:00:00 1970\n' + data
+            if data.startswith(b'From '):
+                data = data.split(b'\n', 1)[1]
+            # quote body lines that would split the mbox
+            data = re.sub(rb'^From ', b'>From ', data, flags=re.M)
+            mb.write(b'From agreement-%d@localhost Thu Jan  1 00:00:00 1970\n' % i)
             mb.write(data.rstrip(b'\n') + b'\n\n')
         mbox = mb.name
     cmd = ['spamassassin', '-L', '--mbox', '--cf=use_bayes 0',
@@ -59,11 +74,11 @@ def run_spamassassin(files):
     with open(mbox, 'rb') as inp:
         out = subprocess.run(cmd, stdin=inp, capture_output=True).stdout
     os.unlink(mbox)
-    results = list(parse_sa_status(out.decode('utf-8', 'replace')))
-    if len(results) != len(files):
+    byid = parse_sa_status(out.decode('utf-8', 'replace'))
+    if len(byid) != len(files):
         sys.exit('agreement: spamassassin gave %d results for %d messages'
-                 % (len(results), len(files)))
-    return results
+                 % (len(byid), len(files)))
+    return [byid[i] for i in range(len(files))]
 
 
 def run_winnow(winnow, files, rules_dir):
