@@ -17,6 +17,9 @@ tests_unit_test_mailbox_LDADD = $(WN_TEST_LIBS) $(WN_LIB_LIBS)
 
 # Integration: the winnow command end to end (uses the built ./winnow).
 TESTS += tests/integration/test-cli.sh
+# Same hits as the real SpamAssassin on real mail (stock rules, corpus sample).
+TESTS += tests/integration/test-agreement.sh
+EXTRA_DIST += tests/integration/test-agreement.sh
 # Winnow's default ruleset: every rule hits its .hit.eml and misses its .miss.eml.
 TESTS += tests/rules/run-rule-tests.sh
 EXTRA_DIST += tests/rules
