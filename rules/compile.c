@@ -99,6 +99,126 @@ int rs_prefilter_ok(const char *src)
 	return 1;
 }
 
+/* ---- can a pattern match a newline? ---- */
+
+/* Hex or octal escape value at p (after the backslash), -1 if unknown. */
+static int num_escape(const char *p)
+{
+	if (p[0] == 'x' && isxdigit((unsigned char)p[1])) {
+		int v = 0, k;
+		for (k = 1; k <= 2 && isxdigit((unsigned char)p[k]); k++)
+			v = v * 16 + (isdigit((unsigned char)p[k]) ? p[k] - '0' :
+				      tolower((unsigned char)p[k]) - 'a' + 10);
+		return v;
+	}
+	return -1;
+}
+
+/* Escapes that may match "\n": \s \W \D \v \R \n \X \C \p \P,
+   braced hex, octal and numeric ones we do not evaluate. */
+static int escape_may_nl(const char *p)
+{
+	if (strchr("sWDvRnXCpPNcoeE0123456789", p[0]) != NULL && p[0] != 'N')
+		return 1;
+	if (p[0] == 'x')
+		return p[1] == '{' || num_escape(p) == '\n' || num_escape(p) < 0;
+	return 0;
+}
+
+/* One class member at *pp (advanced past it): its byte, or -1 for a
+   set such as \d. Sets *nl_r when it may be a newline. */
+static int class_atom(const char **pp, int *nl_r)
+{
+	const char *q = *pp;
+	int c;
+
+	if (q[0] == '\\' && q[1] != '\0') {
+		if (escape_may_nl(q + 1))
+			*nl_r = 1;
+		c = num_escape(q + 1);
+		if (c >= 0) {
+			q += 2;
+			if (isxdigit((unsigned char)*q))
+				q++;
+			if (isxdigit((unsigned char)*q))
+				q++;
+		} else {
+			c = isalnum((unsigned char)q[1]) ? -1 : (unsigned char)q[1];
+			q += 2;
+		}
+	} else
+		c = (unsigned char)*q++;
+	*pp = q;
+	return c;
+}
+
+/* A class "[...]" at p: may it match "\n"? *end_r after the ']'. */
+static int class_may_nl(const char *p, const char **end_r)
+{
+	const char *q = p + 1;
+	int nl = 0;
+
+	if (*q == '^') {
+		nl = 1;
+		q++;
+	}
+	if (*q == ']')
+		q++;
+	while (*q != '\0' && *q != ']') {
+		int lo, hi;
+		if (q[0] == '[' && q[1] == ':') {
+			const char *e = strstr(q, ":]");
+			if (e == NULL)
+				return 1;
+			if (strncmp(q, "[:space:]", 9) == 0 || strncmp(q, "[:cntrl:]", 9) == 0 ||
+			    q[2] == '^')
+				nl = 1;
+			q = e + 2;
+			continue;
+		}
+		lo = class_atom(&q, &nl);
+		if (q[0] == '-' && q[1] != ']' && q[1] != '\0') {
+			q++;
+			hi = class_atom(&q, &nl);
+			if (lo < 0 || hi < 0 || (lo <= '\n' && hi >= '\n'))
+				nl = 1;
+		} else if (lo == '\n')
+			nl = 1;
+	}
+	*end_r = *q == ']' ? q + 1 : q;
+	return nl;
+}
+
+/* 1 if no match of src can contain a newline, so that a match in lines
+   joined with "\n" is always within one line. Conservative. */
+int rs_newline_free(const char *src, unsigned int mods)
+{
+	const char *p = src;
+
+	if (mods & (RE_S | RE_X))
+		return 0;
+	while (*p != '\0') {
+		if (p[0] == '\\') {
+			if (p[1] == '\0' || escape_may_nl(p + 1))
+				return 0;
+			p += 2;
+		} else if (p[0] == '[') {
+			if (class_may_nl(p, &p))
+				return 0;
+		} else if (p[0] == '(' && p[1] == '?') {
+			const char *q = p + 2;
+			while (isalpha((unsigned char)*q) || *q == '-' || *q == '^') {
+				if (*q == 's' || *q == 'x')
+					return 0;
+				q++;
+			}
+			p += 2;
+		} else
+			p++;
+	}
+	return 1;
+}
+
 /* ---- ReplaceTags (Mail::SpamAssassin::Plugin::ReplaceTags) ---- */
 
 static const char *tag_value(const struct ruleset *rs, int which, const char *name, size_t n)
@@ -313,7 +433,11 @@ static void compile_regex_rule(struct ruleset *rs, struct rule *r)
 		regex_failed(rs, r, err);
 		return;
 	}
+	if (r->type == RULE_T_BODY || r->type == RULE_T_RAWBODY || r->type == RULE_T_URI ||
+	    r->type == RULE_T_FULL || (r->type == RULE_T_HEADER && !r->negate && r->if_unset == NULL))
+		(void)prefilter_extract(rs->arena, r->re_src, r->re_mods, &r->lits, &r->nlits);
 	if ((r->type == RULE_T_BODY || r->type == RULE_T_RAWBODY) && rs_prefilter_ok(r->re_src)) {
+		r->nl_free = rs_newline_free(r->re_src, r->re_mods);
 		if (r->re_mods & RE_M)
 			r->pre_same = 1;
 		else
@@ -556,6 +680,75 @@ static void order_metas(struct ruleset *rs)
 	free(users);
 }
 
+/* Groups the prefiltered header rules by field spec and indexes each
+   group's literals. */
+static void group_headers(struct ruleset *rs)
+{
+	struct rule **v = rs->order[RULE_T_HEADER].v;
+	struct rule_hgroup *g;
+	size_t i, k;
+
+	for (i = 0; i < rs->order[RULE_T_HEADER].count; i++) {
+		if (v[i]->nlits == 0)
+			continue;
+		g = rs->hgroups.v;
+		for (k = 0; k < rs->hgroups.count; k++)
+			if (strcmp(g[k].spec, v[i]->hdr) == 0)
+				break;
+		if (k == rs->hgroups.count) {
+			g = ARENA_VEC_PUSH(rs->arena, &rs->hgroups, struct rule_hgroup);
+			memset(g, 0, sizeof(*g));
+			g->spec = v[i]->hdr;
+		} else
+			g = &g[k];
+		*ARENA_VEC_PUSH(rs->arena, &g->rules, struct rule *) = v[i];
+	}
+	g = rs->hgroups.v;
+	for (k = 0; k < rs->hgroups.count; k++)
+		g[k].lix = lit_index_build(rs->arena, g[k].rules.v, g[k].rules.count);
+}
+
+/* Which rules can change a result in score set s: every scored rule
+   that is not a __subrule, what the metas among them read (recursively),
+   and __subrules no meta reads (kept visible as subrule hits). The rest
+   (subrules read only by metas that cannot matter) is not run. */
+static void need_rule(struct ruleset *rs, unsigned char *need, struct rule *r)
+{
+	struct rule **v = rs->rules.v;
+	size_t k;
+
+	if (need[r->idx])
+		return;
+	need[r->idx] = 1;
+	if (r->type != RULE_T_META || r->meta == NULL)
+		return;
+	for (k = 0; k < r->meta->nrefs; k++)
+		if (r->meta_idx[k] != ~0u)
+			need_rule(rs, need, v[r->meta_idx[k]]);
+}
+
+static void mark_needed(struct ruleset *rs)
+{
+	struct rule **v = rs->rules.v;
+	size_t n = rs->rules.count, i, k;
+	unsigned char *read = arena_zalloc(rs->arena, n + 1);
+	unsigned int s;
+
+	for (i = 0; i < n; i++)
+		if (v[i]->loaded && v[i]->meta != NULL)
+			for (k = 0; k < v[i]->meta->nrefs; k++)
+				if (v[i]->meta_idx[k] != ~0u)
+					read[v[i]->meta_idx[k]] = 1;
+	for (s = 0; s < 4; s++) {
+		rs->needed[s] = arena_zalloc(rs->arena, n + 1);
+		for (i = 0; i < n; i++) {
+			int sub = strncmp(v[i]->name, "__", 2) == 0;
+			if (v[i]->loaded && v[i]->score[s] != 0 && (!sub || !read[i]))
+				need_rule(rs, rs->needed[s], v[i]);
+		}
+	}
+}
+
 static int prio_cmp(const void *a, const void *b)
 {
 	const struct rule *x = *(const struct rule *const *)a, *y = *(const struct rule *const *)b;
@@ -587,9 +780,15 @@ int ruleset_compile(struct ruleset *rs, const char **err_r)
 			continue;
 		*ARENA_VEC_PUSH(rs->arena, &rs->order[r->type], struct rule *) = r;
 	}
-	for (t = 0; t < RULE_T_COUNT; t++)
+	for (t = 0; t < RULE_T_COUNT; t++) {
 		if (rs->order[t].count > 1)
 			qsort(rs->order[t].v, rs->order[t].count, sizeof(struct rule *), prio_cmp);
+		if (t != RULE_T_HEADER)
+			rs->lix[t] = lit_index_build(rs->arena, rs->order[t].v, rs->order[t].count);
+	}
+	group_headers(rs);
+	mark_needed(rs);
+	rs->eval_data = eval_ruleset_prepare(rs, rs->arena);
 	rs->mctx_proto = pcre2_match_context_create(NULL);
 	pcre2_set_match_limit(rs->mctx_proto, WN_RULE_MATCH_LIMIT);
 	pcre2_set_depth_limit(rs->mctx_proto, WN_RULE_MATCH_LIMIT / 10);

@@ -16,6 +16,8 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -47,23 +49,122 @@ double eval_arg_num(const struct rule_eval_args *a, size_t i, double dflt)
 	return end == s ? dflt : v;
 }
 
-/* Compiled patterns cached per message: a handful per message at most
-   (attachment names, html_text_match, image_named). */
+/* Patterns of eval functions. Most are fixed strings used for every
+   message: they are compiled once (with JIT) into a process-wide cache
+   shared by all threads, once seen in two messages. Patterns built
+   from message data (an address quoted into a regex) stay in a
+   per-message cache, so the shared one holds at most RE_SHARED_MAX. */
+#define RE_SHARED_MAX 4096
+#define RE_SHARED_BUCKETS 1024
+
+struct re_shared {
+	struct re_shared *next;
+	char *pattern;
+	unsigned int caseless;
+	unsigned int seen;
+	pcre2_code *code;   /* set once seen twice; never freed */
+};
+
+static struct re_shared *re_tab[RE_SHARED_BUCKETS];
+static size_t re_count;
+static pthread_mutex_t re_lock = PTHREAD_MUTEX_INITIALIZER;
+
 struct re_entry {
 	struct re_entry *next;
 	const char *pattern;
 	unsigned int caseless;
 	pcre2_code *code;
-	pcre2_match_data *md;
 };
+
+static pcre2_code *re_compile(const char *pattern, unsigned int caseless, int jit)
+{
+	uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (caseless ? PCRE2_CASELESS : 0);
+	int err;
+	PCRE2_SIZE off;
+	pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opts,
+					 &err, &off, NULL);
+
+	if (code != NULL && jit)
+		(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+	return code;
+}
+
+static size_t re_hash(const char *s, unsigned int caseless)
+{
+	size_t h = 5381 + caseless;
+
+	while (*s != '\0')
+		h = h * 33 + (unsigned char)*s++;
+	return h % RE_SHARED_BUCKETS;
+}
+
+/* The shared code for pattern, or NULL (not yet seen twice, or full). */
+static const pcre2_code *re_shared_get(const char *pattern, unsigned int caseless)
+{
+	size_t h = re_hash(pattern, caseless);
+	struct re_shared *e;
+	const pcre2_code *code = NULL;
+
+	pthread_mutex_lock(&re_lock);
+	for (e = re_tab[h]; e != NULL; e = e->next)
+		if (e->caseless == caseless && strcmp(e->pattern, pattern) == 0)
+			break;
+	if (e == NULL && re_count < RE_SHARED_MAX) {
+		e = xcalloc(1, sizeof(*e));
+		e->pattern = xstrdup(pattern);
+		e->caseless = caseless;
+		e->next = re_tab[h];
+		re_tab[h] = e;
+		re_count++;
+	}
+	if (e != NULL && e->code == NULL && ++e->seen >= 2)
+		e->code = re_compile(pattern, caseless, 1);
+	if (e != NULL)
+		code = e->code;
+	pthread_mutex_unlock(&re_lock);
+	return code;
+}
 
 static void re_cleanup(void *p)
 {
 	struct re_entry *e = p;
-	if (e->md != NULL)
-		pcre2_match_data_free(e->md);
 	if (e->code != NULL)
 		pcre2_code_free(e->code);
+}
+
+static void md_cleanup(void *p)
+{
+	pcre2_match_data_free(p);
+}
+
+static const pcre2_code *re_local_get(struct rule_ctx *ctx, const char *pattern,
+				      unsigned int caseless)
+{
+	void **slots = eval_slots(ctx);
+	struct re_entry *e;
+
+	for (e = slots[EVAL_SLOT_RE]; e != NULL; e = e->next)
+		if (e->caseless == caseless && strcmp(e->pattern, pattern) == 0)
+			return e->code;
+	e = arena_zalloc(ctx->arena, sizeof(*e));
+	e->pattern = arena_strdup(ctx->arena, pattern);
+	e->caseless = caseless;
+	e->code = re_compile(pattern, caseless, 0);
+	arena_add_cleanup(ctx->arena, re_cleanup, e);
+	e->next = slots[EVAL_SLOT_RE];
+	slots[EVAL_SLOT_RE] = e;
+	return e->code;
+}
+
+static pcre2_match_data *match_data(struct rule_ctx *ctx)
+{
+	void **slots = eval_slots(ctx);
+
+	if (slots[EVAL_SLOT_MD] == NULL) {
+		slots[EVAL_SLOT_MD] = pcre2_match_data_create(32, NULL);
+		arena_add_cleanup(ctx->arena, md_cleanup, slots[EVAL_SLOT_MD]);
+	}
+	return slots[EVAL_SLOT_MD];
 }
 
 int eval_re_match(struct rule_ctx *ctx, const char *pattern, unsigned int caseless,
@@ -76,39 +177,32 @@ int eval_re_match(struct rule_ctx *ctx, const char *pattern, unsigned int casele
 int eval_re_find(struct rule_ctx *ctx, const char *pattern, unsigned int caseless,
 		 const char *subject, size_t len, size_t *start_r, size_t *end_r)
 {
-	void **slots = eval_slots(ctx);
-	struct re_entry *e;
-	int rc;
+	const pcre2_code *code;
+	pcre2_match_data *md;
+	PCRE2_SIZE *ov;
 
-	for (e = slots[EVAL_SLOT_RE]; e != NULL; e = e->next)
-		if (e->caseless == caseless && strcmp(e->pattern, pattern) == 0)
-			break;
-	if (e == NULL) {
-		int err;
-		PCRE2_SIZE off;
-		uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (caseless ? PCRE2_CASELESS : 0);
-		e = arena_zalloc(ctx->arena, sizeof(*e));
-		e->pattern = arena_strdup(ctx->arena, pattern);
-		e->caseless = caseless;
-		e->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opts, &err,
-					&off, NULL);
-		if (e->code != NULL)
-			e->md = pcre2_match_data_create_from_pattern(e->code, NULL);
-		arena_add_cleanup(ctx->arena, re_cleanup, e);
-		e->next = slots[EVAL_SLOT_RE];
-		slots[EVAL_SLOT_RE] = e;
-	}
-	if (e->code == NULL || subject == NULL)
+	if (subject == NULL)
 		return 0;
-	rc = pcre2_match(e->code, (PCRE2_SPTR)subject, len, 0, 0, e->md, NULL);
-	if (rc < 0)
+	code = re_shared_get(pattern, caseless);
+	if (code == NULL)
+		code = re_local_get(ctx, pattern, caseless);
+	if (code == NULL)
 		return 0;
-	{
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(e->md);
-		*start_r = ov[0];
-		*end_r = ov[1];
-	}
+	md = match_data(ctx);
+	if (pcre2_match(code, (PCRE2_SPTR)subject, len, 0, 0, md, NULL) < 0)
+		return 0;
+	ov = pcre2_get_ovector_pointer(md);
+	*start_r = ov[0];
+	*end_r = ov[1];
 	return 1;
+}
+
+void *eval_ruleset_prepare(const struct ruleset *rs, struct arena *a)
+{
+	struct eval_data *ed = arena_zalloc(a, sizeof(*ed));
+
+	ed->freemail = eval_freemail_prepare(rs, a);
+	return ed;
 }
 
 /* Network functions: flag only (see the comment at the top). */

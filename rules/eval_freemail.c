@@ -12,11 +12,21 @@
 
 #include <ctype.h>
 #include <fnmatch.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "rules/eval_fns.h"
 #include "rules/eval_int.h"
+
+static char *lower_dup(struct rule_ctx *ctx, const char *s, size_t n)
+{
+	char *d = arena_strndup(ctx->arena, s, n), *p;
+
+	for (p = d; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return d;
+}
 
 static int word_listed(struct rule_ctx *ctx, const char *key, const char *s)
 {
@@ -32,6 +42,74 @@ static int word_listed(struct rule_ctx *ctx, const char *key, const char *s)
 	return 0;
 }
 
+/* freemail_domains as a sorted array of exact names plus the glob
+   entries ("*.yahoo.com"), built once per ruleset. */
+struct freemail_set {
+	char **exact;
+	size_t nexact;
+	char **globs;
+	size_t nglobs;
+};
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct freemail_set *eval_freemail_prepare(const struct ruleset *rs, struct arena *a)
+{
+	struct freemail_set *fs = arena_zalloc(a, sizeof(*fs));
+	struct arena_vec ex = { NULL, 0, 0 }, gl = { NULL, 0, 0 };
+	const char *const *vals;
+	size_t n = ruleset_setting(rs, "freemail_domains", &vals), i;
+
+	for (i = 0; i < n; i++) {
+		char *line = arena_strdup(a, vals[i]), *save = NULL, *t, *p;
+		for (t = strtok_r(line, " \t,", &save); t != NULL; t = strtok_r(NULL, " \t,", &save)) {
+			for (p = t; *p != '\0'; p++)
+				*p = (char)tolower((unsigned char)*p);
+			if (strpbrk(t, "*?[") != NULL)
+				*ARENA_VEC_PUSH(a, &gl, char *) = t;
+			else
+				*ARENA_VEC_PUSH(a, &ex, char *) = t;
+		}
+	}
+	fs->exact = ex.v;
+	fs->nexact = ex.count;
+	fs->globs = gl.v;
+	fs->nglobs = gl.count;
+	if (fs->nexact > 1)
+		qsort(fs->exact, fs->nexact, sizeof(char *), str_cmp);
+	return fs;
+}
+
+static const struct freemail_set *freemail_set(struct rule_ctx *ctx)
+{
+	const struct eval_data *ed = ruleset_eval_data(ctx->rs);
+	void **slots;
+
+	if (ed != NULL)
+		return ed->freemail;
+	slots = eval_slots(ctx);
+	if (slots[EVAL_SLOT_FREEMAIL] == NULL)
+		slots[EVAL_SLOT_FREEMAIL] = eval_freemail_prepare(ctx->rs, ctx->arena);
+	return slots[EVAL_SLOT_FREEMAIL];
+}
+
+static int domain_listed(struct rule_ctx *ctx, const char *dom)
+{
+	const struct freemail_set *fs = freemail_set(ctx);
+	char *low = lower_dup(ctx, dom, strlen(dom));
+	size_t i;
+
+	if (bsearch(&low, fs->exact, fs->nexact, sizeof(char *), str_cmp) != NULL)
+		return 1;
+	for (i = 0; i < fs->nglobs; i++)
+		if (fnmatch(fs->globs[i], low, 0) == 0)
+			return 1;
+	return 0;
+}
+
 static int is_freemail(struct rule_ctx *ctx, const char *addr)
 {
 	const char *at = strrchr(addr, '@');
@@ -43,7 +121,7 @@ static int is_freemail(struct rule_ctx *ctx, const char *addr)
 	    word_listed(ctx, "freemail_whitelist", at + 1) ||
 	    word_listed(ctx, "freemail_welcomelist", at + 1))
 		return 0;
-	return word_listed(ctx, "freemail_domains", at + 1);
+	return domain_listed(ctx, at + 1);
 }
 
 static int header_freemail(struct rule_ctx *ctx, const char *spec, const char *re)
@@ -105,14 +183,6 @@ static void addrs_add(struct addrs *l, const char *a)
 		l->v[l->n++] = a;
 }
 
-static char *lower_dup(struct rule_ctx *ctx, const char *s, size_t n)
-{
-	char *d = arena_strndup(ctx->arena, s, n), *p;
-
-	for (p = d; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return d;
-}
 
 /* Addresses in <a href="mailto:"> links and in the visible text (minus
    those inside URLs, in <>, or quoting "x wrote:"). */

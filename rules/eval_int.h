@@ -78,6 +78,14 @@ int relays_is_ip(const char *s);
    eval_date.c). Returns -1 when no day-month-year is found. */
 int eval_sa_date(const char *s, time_t *t_r);
 
+/* ---- per-ruleset data (eval.c builds it, see ruleset_eval_data) ---- */
+
+struct freemail_set;
+struct eval_data {
+	struct freemail_set *freemail;
+};
+struct freemail_set *eval_freemail_prepare(const struct ruleset *rs, struct arena *a);
+
 /* ---- eval.c helpers shared by eval_*.c ---- */
 
 /* Perl-like helpers over the argument list. */
@@ -102,7 +110,7 @@ int eval_charsets_faraway(struct rule_ctx *ctx, const char *charsets);
 /* Per-message slots in ctx->eval_state (eval.c). */
 void **eval_slots(struct rule_ctx *ctx);
 enum { EVAL_SLOT_RELAYS, EVAL_SLOT_RE, EVAL_SLOT_MIME, EVAL_SLOT_IMAGES, EVAL_SLOT_BODY,
-       EVAL_SLOTS };
+       EVAL_SLOT_MD, EVAL_SLOT_FREEMAIL, EVAL_SLOTS };
 
 /* Every eval function, by file. Each has the rule_eval_fn signature. */
 #define EVAL_FN(name) int name(struct rule_ctx *ctx, const struct rule_eval_args *a)

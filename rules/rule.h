@@ -156,6 +156,13 @@ struct rule_eval_def {
 	int min_args, max_args;
 };
 
+/* Data the eval functions derive once per ruleset from its settings
+   (e.g. the freemail domain set), built by ruleset_compile; NULL when
+   rs is NULL or not compiled. Read-only afterwards, so shared by
+   threads. */
+void *ruleset_eval_data(const struct ruleset *rs);
+void *eval_ruleset_prepare(const struct ruleset *rs, struct arena *a);
+
 /* Implemented in eval.c: lookup by name; NULL if not provided. */
 const struct rule_eval_def *rule_eval_lookup(const char *name);
 /* ifplugin: is this SpamAssassin plugin provided (its eval functions

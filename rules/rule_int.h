@@ -115,9 +115,13 @@ struct rule {
 	pcre2_code *code;
 	pcre2_code *pre;      /* multiline prefilter over the joined text, or NULL */
 	int pre_same;         /* code itself can prefilter (already /m) */
+	int nl_free;          /* no match can contain "\n": the prefilter's
+				 answer is the rule's (rs_newline_free) */
 	struct meta_prog *meta;
 	unsigned int *meta_idx; /* meta refs resolved to rule indexes (or ~0u) */
 	unsigned int hit_flags;
+	const char **lits;    /* prefilter: one of these (lowercased) must occur */
+	size_t nlits;         /* 0: no prefilter, always run */
 };
 
 struct rule_setting {
@@ -144,7 +148,20 @@ struct ruleset {
 	struct arena_vec order[RULE_T_COUNT]; /* struct rule * */
 	struct arena_vec metas;               /* struct rule *, dependency order */
 	size_t max_meta_stack;
+	struct lit_index *lix[RULE_T_COUNT];  /* literal prefilter per type */
+	void *eval_data;      /* built by eval_ruleset_prepare at compile time */
+	struct arena_vec hgroups; /* struct rule_hgroup: header rules by field spec */
+	unsigned char *needed[4]; /* per score set and rule index: its result can
+				     matter (see mark_needed in compile.c) */
 	pcre2_match_context *mctx_proto;
+};
+
+/* Header rules reading the same field spec, with the literal index of
+   those that have a prefilter (see prefilter.c). */
+struct rule_hgroup {
+	const char *spec;
+	struct arena_vec rules;   /* struct rule * */
+	struct lit_index *lix;
 };
 
 struct rule_kv {
@@ -177,5 +194,19 @@ int rs_parse_rule_directive(struct ruleset *rs, const char *file, unsigned int l
 pcre2_code *rs_compile_regex(const char *src, unsigned int mods, uint32_t extra,
 			     const char **err_r, struct arena *a);
 int rs_prefilter_ok(const char *src);
+int rs_newline_free(const char *src, unsigned int mods);
+
+/* prefilter.c */
+struct lit_index;
+/* Literals one of which must occur (ASCII-lowercased) for src to match;
+   returns 0 when the pattern gives no usable set. */
+int prefilter_extract(struct arena *a, const char *src, unsigned int mods,
+		      const char ***lits_r, size_t *n_r);
+/* Index of the literals of these rules; NULL if none has any. */
+struct lit_index *lit_index_build(struct arena *a, struct rule *const *rules, size_t n);
+/* Sets marks[rule idx] for every rule one of whose literals occurs in
+   the lowercased text. */
+void lit_index_scan(const struct lit_index *ix, const char *lower, size_t len,
+		    unsigned char *marks);
 
 #endif

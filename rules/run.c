@@ -43,6 +43,7 @@ struct run {
 	size_t body_joined_len;
 	const char *raw_joined;
 	size_t raw_joined_len;
+	unsigned char *marks;    /* per rule index: a prefilter literal occurs */
 };
 
 struct rule_ctx *rule_ctx_new(struct arena *a, const struct ruleset *rs,
@@ -123,7 +124,7 @@ static void got_hit(struct run *rn, const struct rule *r, double value)
    flagged net still run. */
 static int rule_wanted(const struct run *rn, const struct rule *r)
 {
-	if (!r->loaded || rule_score(rn, r) == 0)
+	if (!r->loaded || rule_score(rn, r) == 0 || !rn->rs->needed[rn->set & 3][r->idx])
 		return 0;
 	if (r->eval == NULL)
 		return 1;
@@ -198,6 +199,12 @@ static void run_lines(struct run *rn, const struct rule *r, const struct rule_te
 		return;
 	if (r->pre_same && !matches(rn, r->code, joined, joined_len))
 		return;
+	if ((r->pre != NULL || r->pre_same) && r->nl_free &&
+	    !(r->tflags & (TF_MULTIPLE | TF_NOSUBJECT))) {
+		/* no match spans lines: the joined text's answer is the rule's */
+		got_hit(rn, r, 1);
+		return;
+	}
 	if (r->type == RULE_T_BODY && (r->tflags & TF_NOSUBJECT))
 		i = 1;
 	for (; i < t->count && n < max; i++)
@@ -334,6 +341,8 @@ static void run_rule(struct run *rn, const struct rule *r)
 {
 	if (!rule_wanted(rn, r))
 		return;
+	if (r->nlits > 0 && !rn->marks[r->idx])
+		return; /* none of its literals occurs: it cannot match */
 	if (r->eval != NULL) {
 		int n = run_eval(rn, r);
 		if (n > 0)
@@ -361,6 +370,84 @@ static void run_rule(struct run *rn, const struct rule *r)
 		break;
 	case RULE_T_URI_DETAIL:
 		run_uri_detail(rn, r);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- literal prefilter ---- */
+
+static const char *lower_copy(struct arena *a, const char *s, size_t n)
+{
+	char *d = arena_alloc(a, n + 1);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] + 32) : s[i];
+	d[n] = '\0';
+	return d;
+}
+
+static void scan_text(struct run *rn, size_t type, const char *s, size_t n)
+{
+	lit_index_scan(rn->rs->lix[type], lower_copy(rn->ctx->arena, s, n), n, rn->marks);
+}
+
+static void scan_uris(struct run *rn)
+{
+	const struct msg *m = rn->ctx->msg;
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < m->nuris; i++) {
+		buf_append_str(&b, m->uris[i].uri);
+		buf_append_char(&b, '\n');
+	}
+	scan_text(rn, RULE_T_URI, buf_cstr(&b), b.len);
+	buf_free(&b);
+}
+
+static void prefilter_headers(struct run *rn)
+{
+	const struct rule_hgroup *g = rn->rs->hgroups.v;
+	size_t i;
+
+	for (i = 0; i < rn->rs->hgroups.count; i++) {
+		const char *v = rule_ctx_get(rn->ctx, g[i].spec);
+		if (v != NULL)
+			lit_index_scan(g[i].lix, lower_copy(rn->ctx->arena, v, strlen(v)), strlen(v),
+				       rn->marks);
+	}
+}
+
+/* Marks the rules of this type whose literals occur in its text. */
+static void prefilter_type(struct run *rn, size_t type)
+{
+	if (type == RULE_T_HEADER) {
+		prefilter_headers(rn);
+		return;
+	}
+	if (rn->rs->lix[type] == NULL)
+		return;
+	switch (type) {
+	case RULE_T_BODY:
+		if (rn->body_joined == NULL)
+			rn->body_joined = join_lines(rn->ctx->arena, rule_ctx_body(rn->ctx),
+						     &rn->body_joined_len);
+		scan_text(rn, type, rn->body_joined, rn->body_joined_len);
+		break;
+	case RULE_T_RAWBODY:
+		if (rn->raw_joined == NULL)
+			rn->raw_joined = join_lines(rn->ctx->arena, rule_ctx_rawbody(rn->ctx),
+						    &rn->raw_joined_len);
+		scan_text(rn, type, rn->raw_joined, rn->raw_joined_len);
+		break;
+	case RULE_T_URI:
+		scan_uris(rn);
+		break;
+	case RULE_T_FULL:
+		scan_text(rn, type, rn->ctx->msg->raw, rn->ctx->msg->raw_len);
 		break;
 	default:
 		break;
@@ -428,9 +515,11 @@ void ruleset_run(const struct ruleset *rs, struct rule_ctx *ctx, struct hit_list
 	rn.vals = arena_zalloc(ctx->arena, (rs->rules.count + 1) * sizeof(double));
 	rn.md = pcre2_match_data_create(1, NULL);
 	rn.mc = rs->mctx_proto;
+	rn.marks = arena_zalloc(ctx->arena, rs->rules.count + 1);
 	seed_values(&rn);
 	for (t = 0; t < RULE_T_COUNT; t++) {
 		struct rule *const *v = rs->order[t].v;
+		prefilter_type(&rn, t);
 		for (i = 0; i < rs->order[t].count; i++)
 			run_rule(&rn, v[i]);
 	}
