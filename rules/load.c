@@ -793,6 +793,10 @@ static int load_text(struct load *ld, const char *file, const char *text, size_t
 			continue;
 		}
 		if (strcasecmp(key, "else") == 0) {
+			/* An else of a block past COND_MAX_DEPTH belongs to that
+			   (untracked) block, not to the innermost tracked one. */
+			if (ignored_depth > 0)
+				continue;
 			if (nst == 0)
 				rs_lint(rs, file, lineno, NULL, RULE_LINT_ERROR, "else without if");
 			else {

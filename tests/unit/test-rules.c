@@ -428,6 +428,26 @@ static void test_if_else(void)
 	test_assert_int(lint_count(rs, RULE_LINT_ERROR, NULL, "without endif"), 1);
 	test_assert_int(lint_find(rs, RULE_LINT_ERROR, NULL) != NULL, 1);
 	ruleset_free(&rs);
+
+	/* Past the nesting limit: an error, and the else of the block too
+	   deep must not flip the innermost tracked block. */
+	{
+		char *cf = malloc(8192), *p = cf;
+		int i;
+		for (i = 0; i < 65; i++)
+			p += sprintf(p, "if 1\n");
+		p += sprintf(p, "else\nendif\nbody DEEP_AFTER /hello/i\n");
+		for (i = 0; i < 64; i++)
+			p += sprintf(p, "endif\n");
+		p += sprintf(p, "body DEEP_OUT /hello/i\n");
+		rs = load_cf(cf);
+		test_assert_int(lint_count(rs, RULE_LINT_ERROR, NULL, "nested too deep"), 1);
+		test_assert(defined(rs, "DEEP_AFTER"));
+		test_assert(defined(rs, "DEEP_OUT"));
+		test_assert_int(lint_count(rs, RULE_LINT_ERROR, NULL, "without"), 0);
+		ruleset_free(&rs);
+		free(cf);
+	}
 	test_end();
 }
 
