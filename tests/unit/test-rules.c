@@ -827,6 +827,74 @@ static void test_body_rules(void)
 	test_end();
 }
 
+/* The literal prefilter (required literals per regex) must agree with
+   the regex on case, escapes, alternation and inline modifiers. */
+static void test_literal_prefilter(void)
+{
+	static const char msg[] =
+		"Subject: Hello there\n"
+		"\n"
+		"The Quick brown fox jumps\n"
+		"\n"
+		"price: $100 USD\n"
+		"\n"
+		"yes sir\n";
+	static const char *const hits_want[] = {
+		"P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P10", "P11", "P12", "P13",
+		"P14", "P15", "P17", "P18", "P19", "P20", "P21", "P22", "P23",
+	};
+	static const char *const miss_want[] = { "N1", "N2", "N3", "N4", "N5", "N6", "N7" };
+	struct ruleset *rs;
+	struct run r;
+	size_t i;
+
+	test_begin("run: literal prefilter keeps regex semantics");
+	rs = run_cf(&r,
+		    "body P1 /(?i)QUICK BROWN/\n"
+		    "body P2 /quick brown/i\n"
+		    "body P3 /Qu+ick/\n"
+		    "body P4 /zzz|fox/\n"
+		    "body P5 /q u i c k/xi\n"
+		    "body P6 /\\Qprice: $100\\E/\n"
+		    "body P7 /\\yes sir/\n"
+		    "body P8 /\\x51uick/\n"
+		    "body P10 /[Q]uick/\n"
+		    "body P11 /Qu(?:ick|ack) brown/\n"
+		    "body P12 /\\$100/\n"
+		    "body P13 /QUICK(?i) brown/i\n"
+		    "body P14 /(?i:QUICK) brown/\n"
+		    "body P15 /Quic?k/\n"
+		    "body P17 /hello THERE/i\n"
+		    "header P18 Subject =~ /HELLO/i\n"
+		    "body P19 /Quick{1}/\n"
+		    "body P20 /Qui(?=ck)ck/\n"
+		    "body P21 /Qu\\Eick/\n"
+		    "body P22 /Qu\\Kick/\n"
+		    "body P23 /jumps\\n/\n"
+		    "body N1 /quick brown/\n"
+		    "body N2 /Quick  brown/\n"
+		    "body N3 /Qu+ack/\n"
+		    "body N4 /(?i)zebra/\n"
+		    "body N5 /(?i:QUICK) BROWN/\n"
+		    "body N6 /Q\\u0075ick/\n"
+		    "header N7 Subject =~ /HELLO/\n",
+		    msg);
+	for (i = 0; i < sizeof(hits_want) / sizeof(hits_want[0]); i++) {
+		if (!hit(&r, hits_want[i]))
+			fprintf(stderr, "expected a hit: %s\n", hits_want[i]);
+		test_assert(hit(&r, hits_want[i]));
+	}
+	for (i = 0; i < sizeof(miss_want) / sizeof(miss_want[0]); i++) {
+		if (hit(&r, miss_want[i]))
+			fprintf(stderr, "expected no hit: %s\n", miss_want[i]);
+		test_assert(!hit(&r, miss_want[i]));
+	}
+	test_assert_int(lint_count(rs, RULE_LINT_ERROR, NULL, NULL), 0);
+	run_end(&r);
+	ruleset_free(&rs);
+	test_end();
+}
+
 static void test_other_types(void)
 {
 	struct ruleset *rs;
@@ -1359,6 +1427,7 @@ int main(void)
 	test_settings();
 	test_header_rules();
 	test_body_rules();
+	test_literal_prefilter();
 	test_other_types();
 	test_multiple();
 	test_metas();
