@@ -684,6 +684,13 @@ static int directive(struct load *ld, const char *file, unsigned int line, char 
 			rs->required_score = d;
 		return 0;
 	}
+	if ((strcmp(key, "replace_start") == 0 || strcmp(key, "replace_end") == 0) &&
+	    *value == '\0') {
+		/* An empty delimiter would make every position a tag start
+		   (compile.c's tag scan then runs off the string; fuzz-cf). */
+		rs_lint(rs, file, line, NULL, RULE_LINT_ERROR, "%s needs a value", key);
+		return 0;
+	}
 	if (strcmp(key, "replace_start") == 0)
 		rs->replace_start = arena_strdup(rs->arena, value);
 	else if (strcmp(key, "replace_end") == 0)

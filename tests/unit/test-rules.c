@@ -621,6 +621,19 @@ static void test_replace_tags(void)
 	test_assert_int(lint_count(rs, RULE_LINT_ERROR, NULL, NULL), 0);
 	run_end(&r);
 	ruleset_free(&rs);
+
+	/* empty delimiters are refused, the defaults stay */
+	rs = run_cf(&r,
+		    "replace_start\n"
+		    "replace_end\n"
+		    "replace_tag QU q[uU]\n"
+		    "body RT_EMPTY /<QU> ux/\n"
+		    "replace_rules RT_EMPTY\n",
+		    plain_msg);
+	test_assert_int(lint_count(rs, RULE_LINT_ERROR, NULL, "needs a value"), 2);
+	test_assert(hit(&r, "RT_EMPTY"));
+	run_end(&r);
+	ruleset_free(&rs);
 	test_end();
 }
 
