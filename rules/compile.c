@@ -93,7 +93,13 @@ int rs_prefilter_ok(const char *src)
 			continue;
 		}
 		if (p[0] == '(' && p[1] == '?' &&
-		    (p[2] == '!' || p[2] == '<' || p[2] == '=' || p[2] == '-' || p[2] == '^'))
+		    (p[2] == '!' || p[2] == '<' || p[2] == '=' || p[2] == '-' || p[2] == '^' ||
+		     p[2] == '>'))
+			return 0;
+		/* atomic groups, possessive quantifiers and backtracking verbs
+		   can fail on the joined text where a line matches */
+		if ((p[0] == '(' && p[1] == '*') ||
+		    (strchr("*+?}", p[0]) != NULL && p[1] == '+'))
 			return 0;
 	}
 	return 1;
@@ -244,6 +250,8 @@ static char *take_modifier(struct ruleset *rs, char *s, const char *kind)
 		if (strncmp(nm, kind, lk) != 0 || nm[lk] != ' ')
 			continue;
 		nm += lk + 1;
+		if (*nm == '\0')
+			break; /* "<pre " at the very end */
 		e = strstr(nm + 1, rs->replace_end);
 		if (e == NULL || e == nm)
 			continue;
@@ -436,6 +444,13 @@ static void compile_regex_rule(struct ruleset *rs, struct rule *r)
 	if (r->type == RULE_T_BODY || r->type == RULE_T_RAWBODY || r->type == RULE_T_URI ||
 	    r->type == RULE_T_FULL || (r->type == RULE_T_HEADER && !r->negate && r->if_unset == NULL))
 		(void)prefilter_extract(rs->arena, r->re_src, r->re_mods, &r->lits, &r->nlits);
+	if (r->type == RULE_T_BODY || r->type == RULE_T_RAWBODY || r->type == RULE_T_URI ||
+	    r->type == RULE_T_FULL)
+		(void)prefilter_extract_ascii(rs->arena, r->re_src, r->re_mods, &r->alits,
+					      &r->nalits, &r->a_impossible);
+	if (r->type == RULE_T_BODY && r->nalits == 0 && !r->a_impossible)
+		(void)prefilter_extract_squeezed(rs->arena, r->re_src, r->re_mods, &r->slits,
+						 &r->nslits);
 	if ((r->type == RULE_T_BODY || r->type == RULE_T_RAWBODY) && rs_prefilter_ok(r->re_src)) {
 		r->nl_free = rs_newline_free(r->re_src, r->re_mods);
 		if (r->re_mods & RE_M)
@@ -614,8 +629,12 @@ static void parse_metas(struct ruleset *rs)
 		}
 		r->meta_idx = arena_alloc(rs->arena, (r->meta->nrefs + 1) * sizeof(unsigned int));
 		for (k = 0; k < r->meta->nrefs; k++) {
-			struct rule *d = rs_rule(rs, r->meta->refs[k], 0);
-			if (d == NULL || (!d->has_def && !d->mentioned_skip)) {
+			struct rule *d = rs_rule(rs, r->meta->refs[k], 1);
+			/* an unknown name gets a placeholder, so that a hit of
+			   that name from an earlier check (BAYES_99, a DNS
+			   check) still counts */
+			v = rs->rules.v;
+			if (!d->has_def && !d->mentioned_skip) {
 				if (strcmp(r->meta->refs[k], "local_tests_only") != 0)
 					rs_lint(rs, r->file, r->line, r->name, RULE_LINT_WARN,
 						"meta depends on undefined rule %s",
@@ -705,7 +724,7 @@ static void group_headers(struct ruleset *rs)
 	}
 	g = rs->hgroups.v;
 	for (k = 0; k < rs->hgroups.count; k++)
-		g[k].lix = lit_index_build(rs->arena, g[k].rules.v, g[k].rules.count);
+		g[k].lix = lit_index_build(rs->arena, g[k].rules.v, g[k].rules.count, 0);
 }
 
 /* Which rules can change a result in score set s: every scored rule
@@ -783,8 +802,12 @@ int ruleset_compile(struct ruleset *rs, const char **err_r)
 	for (t = 0; t < RULE_T_COUNT; t++) {
 		if (rs->order[t].count > 1)
 			qsort(rs->order[t].v, rs->order[t].count, sizeof(struct rule *), prio_cmp);
-		if (t != RULE_T_HEADER)
-			rs->lix[t] = lit_index_build(rs->arena, rs->order[t].v, rs->order[t].count);
+		if (t != RULE_T_HEADER) {
+			rs->lix[t] = lit_index_build(rs->arena, rs->order[t].v, rs->order[t].count, 0);
+			rs->alix[t] = lit_index_build(rs->arena, rs->order[t].v, rs->order[t].count, 1);
+		}
+		if (t == RULE_T_BODY)
+			rs->slix = lit_index_build(rs->arena, rs->order[t].v, rs->order[t].count, 2);
 	}
 	group_headers(rs);
 	mark_needed(rs);

@@ -30,25 +30,68 @@
 
 #define PREFILTER_MIN_LEN 3
 #define PREFILTER_MAX_LEN 64
-#define PREFILTER_MAX_SET 24
+#define SET_MAX 64          /* strings in one set */
+#define CLASS_MAX 6         /* a class of at most this many bytes is a set */
 
-struct litset {
-	int ok;              /* a required set was found */
+/* What is known of the strings a piece of pattern can match: exactly
+   the set (exact), or only that one of the set occurs in every match
+   (!exact; an empty set then means nothing is known). */
+struct strset {
 	size_t n;
-	char *v[PREFILTER_MAX_SET];
+	char *v[SET_MAX];
+};
+
+struct info {
+	int impossible;      /* cannot match at all (ASCII mode) */
+	int exact;
+	struct strset set;
 };
 
 struct pf {
 	struct arena *a;
 	const char *p, *end;
+	int ascii;           /* analyse for pure-ASCII texts */
+	int squeeze;         /* ... with every non-word byte and '_' removed */
 	int bail;            /* give up on the whole pattern */
 	int depth;
 };
 
-static void pf_alt(struct pf *x, struct litset *out);
+static void pf_alt(struct pf *x, struct info *out);
 
-/* Better = the shortest string is longer; then fewer strings. */
-static size_t set_min_len(const struct litset *s)
+static void info_any(struct info *i)
+{
+	memset(i, 0, sizeof(*i));
+}
+
+static void info_str(struct pf *x, struct info *i, const char *s, size_t n)
+{
+	memset(i, 0, sizeof(*i));
+	i->exact = 1;
+	i->set.n = 1;
+	i->set.v[0] = arena_strndup(x->a, s, n);
+}
+
+static void info_impossible(struct info *i)
+{
+	memset(i, 0, sizeof(*i));
+	i->impossible = 1;
+}
+
+static void set_add(struct strset *s, char *str, int *full_r)
+{
+	size_t k;
+
+	for (k = 0; k < s->n; k++)
+		if (strcmp(s->v[k], str) == 0)
+			return;
+	if (s->n == SET_MAX) {
+		*full_r = 1;
+		return;
+	}
+	s->v[s->n++] = str;
+}
+
+static size_t set_min_len(const struct strset *s)
 {
 	size_t i, m = (size_t)-1;
 
@@ -58,97 +101,244 @@ static size_t set_min_len(const struct litset *s)
 	return s->n ? m : 0;
 }
 
-static void consider(struct litset *best, const struct litset *c)
+/* The requirement a piece gives: its set when every string is long
+   enough to look for, else nothing. */
+static int usable(const struct strset *s)
 {
-	if (!c->ok || c->n == 0 || set_min_len(c) < PREFILTER_MIN_LEN)
+	return s->n > 0 && set_min_len(s) >= PREFILTER_MIN_LEN;
+}
+
+/* Longest substring (at least PREFILTER_MIN_LEN) common to every string
+   of s: a one-string requirement implied by the set. */
+static int common_part(struct pf *x, const struct strset *s, struct strset *out)
+{
+	const char *sh = NULL;
+	size_t i, len, st, k;
+
+	for (i = 0; i < s->n; i++)
+		if (sh == NULL || strlen(s->v[i]) < strlen(sh))
+			sh = s->v[i];
+	if (sh == NULL)
+		return -1;
+	for (len = strlen(sh); len >= PREFILTER_MIN_LEN; len--) {
+		for (st = 0; st + len <= strlen(sh); st++) {
+			char *cand = arena_strndup(x->a, sh + st, len);
+			for (k = 0; k < s->n; k++)
+				if (strstr(s->v[k], cand) == NULL)
+					break;
+			if (k == s->n) {
+				out->n = 1;
+				out->v[0] = cand;
+				return 0;
+			}
+		}
+	}
+	return -1;
+}
+
+/* Quality of a requirement: longer strings are more selective (up to
+   about six bytes), each string costs a little to look for. */
+static long quality(const struct strset *s)
+{
+	size_t l = set_min_len(s) < 6 ? set_min_len(s) : 6;
+
+	return (long)l * 16 - (long)s->n;
+}
+
+static int worse(const struct strset *a, const struct strset *b)
+{
+	return quality(a) < quality(b);
+}
+
+static void better_one(struct strset *best, const struct strset *c)
+{
+	if (!usable(c))
 		return;
-	if (!best->ok || set_min_len(c) > set_min_len(best) ||
-	    (set_min_len(c) == set_min_len(best) && c->n < best->n))
+	if (!usable(best) || worse(best, c))
 		*best = *c;
 }
 
-struct run {
-	char buf[PREFILTER_MAX_LEN + 1];
-	size_t len;
+static void better(struct pf *x, struct strset *best, const struct strset *c)
+{
+	struct strset cp;
+
+	better_one(best, c);
+	if (c->n > 1 && common_part(x, c, &cp) == 0)
+		better_one(best, &cp);
+}
+
+/* a x b into out; returns -1 when too many or too long. */
+static int cross(struct pf *x, const struct strset *a, const struct strset *b,
+		 struct strset *out)
+{
+	size_t i, k;
+	int full = 0;
+
+	out->n = 0;
+	if (a->n * b->n > SET_MAX)
+		return -1;
+	for (i = 0; i < a->n; i++) {
+		for (k = 0; k < b->n; k++) {
+			size_t la = strlen(a->v[i]), lb = strlen(b->v[k]);
+			char *c;
+			if (la + lb > PREFILTER_MAX_LEN)
+				return -1;
+			c = arena_alloc(x->a, la + lb + 1);
+			memcpy(c, a->v[i], la);
+			memcpy(c + la, b->v[k], lb + 1);
+			set_add(out, c, &full);
+		}
+	}
+	return full ? -1 : 0;
+}
+
+/* ---- a sequence being built: an exact trailing run and the best
+   requirement seen so far ---- */
+
+struct seq {
+	int impossible;
+	int exact;           /* everything so far is exact: run is the whole */
+	struct strset run;
+	struct strset best;
 };
 
-static void run_flush(struct pf *x, struct run *r, struct litset *best)
+static void seq_init(struct pf *x, struct seq *q)
 {
-	struct litset one;
+	memset(q, 0, sizeof(*q));
+	q->exact = 1;
+	q->run.n = 1;
+	q->run.v[0] = arena_strdup(x->a, "");
+}
 
-	if (r->len >= PREFILTER_MIN_LEN) {
-		one.ok = 1;
-		one.n = 1;
-		one.v[0] = arena_strndup(x->a, r->buf, r->len);
-		consider(best, &one);
+static void seq_flush(struct pf *x, struct seq *q)
+{
+	better(x, &q->best, &q->run);
+	q->run.n = 1;
+	q->run.v[0] = arena_strdup(x->a, "");
+}
+
+static void seq_add(struct pf *x, struct seq *q, const struct info *i)
+{
+	struct strset joined;
+
+	if (i->impossible) {
+		q->impossible = 1;
+		return;
 	}
-	r->len = 0;
+	if (!i->exact) {
+		seq_flush(x, q);
+		better(x, &q->best, &i->set);
+		q->exact = 0;
+		return;
+	}
+	if (cross(x, &q->run, &i->set, &joined) == 0) {
+		q->run = joined;
+		return;
+	}
+	/* too many: keep what we had as a requirement, restart the run */
+	seq_flush(x, q);
+	q->exact = 0;
+	if (cross(x, &q->run, &i->set, &joined) == 0)
+		q->run = joined;
 }
 
-static void run_add(struct run *r, unsigned char c)
+static void seq_done(struct pf *x, struct seq *q, struct info *out)
 {
-	if (r->len < PREFILTER_MAX_LEN)
-		r->buf[r->len++] = (char)tolower(c);
+	memset(out, 0, sizeof(*out));
+	if (q->impossible) {
+		out->impossible = 1;
+		return;
+	}
+	if (q->exact) {
+		out->exact = 1;
+		out->set = q->run;
+		return;
+	}
+	seq_flush(x, q);
+	out->set = q->best;
 }
 
-/* Reads a quantifier at x->p if any: returns -1 none, else its minimum. */
-static int quantifier(struct pf *x)
+/* ---- reading the pattern ---- */
+
+/* Reads a quantifier at x->p if any: returns 0 and min/max (max -1 for
+   unbounded), or -1 when there is none. */
+static int quantifier(struct pf *x, int *min_r, int *max_r)
 {
 	const char *p = x->p;
-	int min = -1;
 
 	if (p >= x->end)
 		return -1;
-	if (*p == '*' || *p == '?') {
-		min = 0;
-		p++;
-	} else if (*p == '+') {
-		min = 1;
+	if (*p == '*' || *p == '?' || *p == '+') {
+		*min_r = *p == '+';
+		*max_r = *p == '?' ? 1 : -1;
 		p++;
 	} else if (*p == '{') {
 		const char *q = p + 1;
-		int n = 0, digits = 0;
-		while (q < x->end && isdigit((unsigned char)*q)) {
+		int n = 0, m, digits = 0;
+		while (q < x->end && isdigit((unsigned char)*q) && digits < 6) {
 			n = n * 10 + (*q++ - '0');
-			if (n > 100000)
-				n = 100000;
 			digits++;
 		}
 		if (!digits || q >= x->end || (*q != '}' && *q != ','))
 			return -1; /* a literal '{' */
-		while (q < x->end && *q != '}')
+		m = n;
+		if (*q == ',') {
 			q++;
-		if (q >= x->end)
+			m = isdigit((unsigned char)*q) ? 0 : -1;
+			digits = 0;
+			while (q < x->end && isdigit((unsigned char)*q) && digits++ < 6)
+				m = m * 10 + (*q++ - '0');
+		}
+		if (q >= x->end || *q != '}')
 			return -1;
-		min = n;
+		*min_r = n;
+		*max_r = m;
 		p = q + 1;
 	} else
 		return -1;
 	if (p < x->end && (*p == '?' || *p == '+'))
 		p++;
 	x->p = p;
-	return min;
+	return 0;
 }
 
-static void skip_class(struct pf *x)
+static void apply_quantifier(struct pf *x, struct info *i, int min, int max)
 {
-	x->p++; /* '[' */
-	if (x->p < x->end && *x->p == '^')
-		x->p++;
-	if (x->p < x->end && *x->p == ']')
-		x->p++;
-	while (x->p < x->end && *x->p != ']') {
-		if (*x->p == '\\' && x->p + 1 < x->end)
-			x->p++;
-		else if (*x->p == '[' && x->p + 1 < x->end && x->p[1] == ':') {
-			const char *e = strstr(x->p + 2, ":]");
-			if (e != NULL && e < x->end)
-				x->p = e + 1;
-		}
-		x->p++;
+	struct strset acc, tmp;
+	int k;
+
+	if (i->impossible) {
+		if (min == 0)
+			info_str(x, i, "", 0);
+		return;
 	}
-	if (x->p < x->end)
-		x->p++;
+	if (i->exact && i->set.n == 1 && i->set.v[0][0] == '\0')
+		return; /* empty stays empty however often */
+	if (min == 0) {
+		int full = 0;
+		if (i->exact && max == 1) {
+			set_add(&i->set, arena_strdup(x->a, ""), &full);
+			if (full)
+				info_any(i);
+		} else
+			info_any(i);
+		return;
+	}
+	if (!i->exact)
+		return; /* one occurrence of its requirement is certain */
+	if (min == max && min <= 4) {
+		acc = i->set;
+		for (k = 1; k < min; k++) {
+			if (cross(x, &acc, &i->set, &tmp) < 0) {
+				i->exact = 0;
+				return;
+			}
+			acc = tmp;
+		}
+		i->set = acc;
+		return;
+	}
+	i->exact = 0; /* at least one copy: the set stays a requirement */
 }
 
 static int hexval(char c)
@@ -159,35 +349,187 @@ static int hexval(char c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* An escape at x->p (the backslash). Returns the literal byte, or -1
-   for anything that is not one fixed byte. */
-static int escape(struct pf *x)
+/* \xH or \xHH after the backslash at p: value, *len_r the escape's length
+   from the backslash; -1 when it is not that form. */
+static int hex_escape(const char *p, const char *end, size_t *len_r)
 {
-	char c = x->p[1];
+	int h1, h2;
 
-	x->p += 2;
-	if (c == 'x') {
-		int h1, h2;
-		if (x->p < x->end && *x->p == '{') {
-			while (x->p < x->end && *x->p != '}')
-				x->p++;
-			x->p++;
-			return -1;
-		}
-		h1 = x->p < x->end ? hexval(x->p[0]) : -1;
-		h2 = h1 >= 0 && x->p + 1 < x->end ? hexval(x->p[1]) : -1;
-		if (h1 < 0)
-			return 0;
-		if (h2 < 0) {
-			x->p++;
-			return h1;
-		}
-		x->p += 2;
+	if (p + 2 >= end || p[1] != 'x' || (h1 = hexval(p[2])) < 0)
+		return -1;
+	if (p + 3 < end && (h2 = hexval(p[3])) >= 0) {
+		*len_r = 4;
 		return h1 * 16 + h2;
 	}
+	*len_r = 3;
+	return h1;
+}
+
+/* Kept in the squeezed text: ASCII letters and digits (and, outside
+   ASCII mode, high bytes). */
+static int word_byte(int c)
+{
+	return isalnum(c) || c >= 0x80;
+}
+
+static void info_byte(struct pf *x, struct info *i, int c)
+{
+	char b = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+
+	if (x->ascii && c >= 0x80)
+		info_impossible(i);
+	else if (x->squeeze && !word_byte(c))
+		info_str(x, i, "", 0); /* removed from the squeezed text */
+	else
+		info_str(x, i, &b, 1);
+}
+
+/* Set escapes (\W, \s ...) that never match a kept byte. */
+static int nonword_escape(char c)
+{
+	return c == 'W' || c == 's' || c == 'h' || c == 'v' || c == 'R';
+}
+
+/* One class member: its byte, or -1 for a set escape (\d, \w ...). */
+static int class_atom(struct pf *x)
+{
+	const char *q = x->p;
+	size_t l;
+	int c;
+
+	if (q[0] == '\\' && q + 1 < x->end) {
+		if ((c = hex_escape(q, x->end, &l)) >= 0) {
+			x->p = q + l;
+			return c;
+		}
+		x->p = q + 2;
+		if (q[1] == 'n')
+			return '\n';
+		if (q[1] == 't')
+			return '\t';
+		if (nonword_escape(q[1]))
+			return -2;
+		return isalnum((unsigned char)q[1]) ? -1 : (unsigned char)q[1];
+	}
+	x->p = q + 1;
+	return (unsigned char)*q;
+}
+
+static void pf_class(struct pf *x, struct info *i)
+{
+	unsigned char member[256];
+	int neg = 0, wide = 0, c, lo, hi, n = 0;
+
+	memset(member, 0, sizeof(member));
+	x->p++;
+	if (x->p < x->end && *x->p == '^') {
+		neg = 1;
+		x->p++;
+	}
+	if (x->p < x->end && *x->p == ']')
+		member[(unsigned char)*x->p++] = 1;
+	while (x->p < x->end && *x->p != ']') {
+		if (x->p[0] == '[' && x->p + 1 < x->end && x->p[1] == ':') {
+			const char *e = strstr(x->p + 2, ":]");
+			x->p = e != NULL && e < x->end ? e + 2 : x->end;
+			wide = 1;
+			continue;
+		}
+		lo = class_atom(x);
+		if (lo == -2) {
+			/* \W \s: no kept byte; otherwise too wide */
+			if (!x->squeeze)
+				wide = 1;
+			else
+				member[' '] = 1;
+			continue;
+		}
+		hi = lo;
+		if (x->p + 1 < x->end && x->p[0] == '-' && x->p[1] != ']') {
+			x->p++;
+			hi = class_atom(x);
+		}
+		if (lo < 0 || hi < 0 || hi - lo > 64) {
+			wide = 1;
+			continue;
+		}
+		for (c = lo; c <= hi; c++)
+			member[c] = 1;
+	}
+	if (x->p < x->end)
+		x->p++;
+	if (neg || wide) {
+		info_any(i);
+		return;
+	}
+	/* lowercase: [vV] is one member */
+	for (c = 'A'; c <= 'Z'; c++)
+		if (member[c]) {
+			member[c] = 0;
+			member[c + 32] = 1;
+		}
+	if (x->squeeze) {
+		/* every removed byte stands for the empty string */
+		int removed = 0;
+		for (c = 0; c < 256; c++)
+			if (member[c] && !word_byte(c)) {
+				member[c] = 0;
+				removed = 1;
+			}
+		if (removed)
+			member[0] = 2;
+	}
+	for (c = 0; c < 256; c++)
+		if (member[c] && !(x->ascii && c >= 0x80))
+			n++;
+	if (n == 0) {
+		info_impossible(i);
+		return;
+	}
+	if (n > CLASS_MAX) {
+		info_any(i);
+		return;
+	}
+	memset(i, 0, sizeof(*i));
+	i->exact = 1;
+	for (c = 0; c < 256; c++) {
+		char b = (char)c;
+		int full = 0;
+		if (member[c] && !(x->ascii && c >= 0x80))
+			set_add(&i->set, arena_strndup(x->a, &b, member[c] == 2 ? 0 : 1), &full);
+	}
+}
+
+/* An escape at x->p (the backslash). */
+static void pf_escape(struct pf *x, struct info *i)
+{
+	char c = x->p[1];
+	size_t l;
+	int v;
+
+	if ((v = hex_escape(x->p, x->end, &l)) >= 0) {
+		x->p += l;
+		info_byte(x, i, v);
+		return;
+	}
+	x->p += 2;
 	if (c == 'Q' || c == 'E' || c == 'K' || c == 'G') {
 		x->bail = 1;
-		return -1;
+		info_any(i);
+		return;
+	}
+	if (c == 'x') { /* \x{...}, or \x alone (a NUL) */
+		if (x->p < x->end && *x->p == '{') {
+			while (x->p < x->end && *x->p++ != '}')
+				;
+			info_any(i);
+		} else
+			info_byte(x, i, 0);
+		return;
+	}
+	if (strchr("bBAzZ", c) != NULL) {
+		info_str(x, i, "", 0); /* zero width */
+		return;
 	}
 	if (c == 'p' || c == 'P' || c == 'N' || c == 'o' || c == 'g' || c == 'k') {
 		if (x->p < x->end && *x->p == '{')
@@ -195,26 +537,39 @@ static int escape(struct pf *x)
 				;
 		else if (c != 'N' && x->p < x->end)
 			x->p++;
-		return -1;
+		info_any(i);
+		return;
 	}
 	if (c == 'c') {
 		if (x->p < x->end)
 			x->p++;
-		return -1;
+		info_any(i);
+		return;
 	}
 	if (isdigit((unsigned char)c)) {
 		while (x->p < x->end && isdigit((unsigned char)*x->p))
 			x->p++;
-		return -1;
+		info_any(i);
+		return;
 	}
-	if (isalnum((unsigned char)c))
-		return -1; /* \d \w \s \b \n \t ... (compile.c keeps others as letters) */
-	return (unsigned char)c;
+	if (c == 'n' || c == 't') {
+		info_byte(x, i, c == 'n' ? '\n' : '\t');
+		return;
+	}
+	if (x->squeeze && nonword_escape(c)) {
+		info_str(x, i, "", 0);
+		return;
+	}
+	if (isalnum((unsigned char)c)) {
+		info_any(i); /* \d \w \s ... (compile.c keeps other letters as is) */
+		return;
+	}
+	info_byte(x, i, (unsigned char)c);
 }
 
-/* "(" at x->p: the kind of group. Returns 0 for a capturing or plain
-   group (x->p after the opener), 1 for one to skip (lookaround,
-   comment), -1 to give up. */
+/* "(" at x->p: 0 for a group to analyse (x->p after the opener), 1 for
+   one whose content does not count (lookaround, comment), 2 for inline
+   flags alone, -1 to give up. */
 static int group_open(struct pf *x)
 {
 	const char *p = x->p + 1;
@@ -236,9 +591,9 @@ static int group_open(struct pf *x)
 		x->p = p;
 		return 1;
 	}
-	if (p < x->end && (*p == ':' || *p == '>' || *p == '|')) {
+	if (p < x->end && (*p == ':' || *p == '>')) {
 		x->p = p + 1;
-		return *p == '|' ? (x->bail = 1, -1) : 0;
+		return 0;
 	}
 	if (p < x->end && (*p == '<' || *p == '\'' || *p == 'P')) {
 		char close = *p == '\'' ? '\'' : '>';
@@ -251,7 +606,6 @@ static int group_open(struct pf *x)
 		x->p = p + 1;
 		return 0;
 	}
-	/* inline flags "(?i)" or "(?i-s:" */
 	while (p < x->end && (isalpha((unsigned char)*p) || *p == '-' || *p == '^')) {
 		if (*p == 'x') {
 			x->bail = 1;
@@ -263,11 +617,10 @@ static int group_open(struct pf *x)
 		x->p = p + 1;
 		return *p == ')' ? 2 : 0;
 	}
-	x->bail = 1;
+	x->bail = 1; /* (?| (?( (?R ... */
 	return -1;
 }
 
-/* Skips to the matching ')' of a group whose content we ignore. */
 static void skip_group(struct pf *x)
 {
 	int level = 1;
@@ -276,7 +629,8 @@ static void skip_group(struct pf *x)
 		if (*x->p == '\\' && x->p + 1 < x->end)
 			x->p++;
 		else if (*x->p == '[') {
-			skip_class(x);
+			struct info dummy;
+			pf_class(x, &dummy);
 			continue;
 		} else if (*x->p == '(')
 			level++;
@@ -286,117 +640,203 @@ static void skip_group(struct pf *x)
 	}
 }
 
-static void pf_group(struct pf *x, struct run *r, struct litset *best)
+static void pf_group(struct pf *x, struct info *i)
 {
-	struct litset inner;
-	int kind = group_open(x), min;
+	int kind = group_open(x);
 
-	run_flush(x, r, best);
-	if (kind < 0)
-		return;
-	if (kind == 2) /* "(?i)": flags only */
-		return;
-	if (kind == 1) {
-		skip_group(x);
-		(void)quantifier(x);
+	if (kind != 0) {
+		if (kind == 1)
+			skip_group(x);
+		info_str(x, i, "", 0); /* zero width, or flags */
 		return;
 	}
-	memset(&inner, 0, sizeof(inner));
 	if (++x->depth > 64) {
 		x->bail = 1;
+		info_any(i);
 		return;
 	}
-	pf_alt(x, &inner);
+	pf_alt(x, i);
 	x->depth--;
 	if (x->p < x->end && *x->p == ')')
 		x->p++;
-	min = quantifier(x);
-	if (min != 0)
-		consider(best, &inner);
 }
 
-/* A sequence up to '|' or ')' or the end: its best required set. */
-static void pf_seq(struct pf *x, struct litset *best)
+/* One atom at x->p into i. */
+static void pf_atom(struct pf *x, struct info *i)
 {
-	struct run r;
+	char c = *x->p;
 
-	r.len = 0;
-	memset(best, 0, sizeof(*best));
-	while (x->p < x->end && !x->bail && *x->p != '|' && *x->p != ')') {
-		int lit = -1, min;
-		char c = *x->p;
-		if (c == '(') {
-			pf_group(x, &r, best);
-			continue;
-		}
-		if (c == '[') {
-			skip_class(x);
-		} else if (c == '\\' && x->p + 1 < x->end) {
-			lit = escape(x);
-		} else if (c == '.' || c == '^' || c == '$') {
-			x->p++;
-		} else {
-			lit = (unsigned char)c;
-			x->p++;
-		}
-		min = quantifier(x);
-		if (lit < 0 || min == 0) {
-			run_flush(x, &r, best);
-			continue;
-		}
-		run_add(&r, (unsigned char)lit);
-		if (min > 0)
-			run_flush(x, &r, best); /* "a+": one 'a' is certain, then unknown */
+	if (c == '(') {
+		pf_group(x, i);
+	} else if (c == '[') {
+		pf_class(x, i);
+	} else if (c == '\\' && x->p + 1 < x->end) {
+		pf_escape(x, i);
+	} else if (c == '^' || c == '$') {
+		x->p++;
+		info_str(x, i, "", 0);
+	} else if (c == '.') {
+		x->p++;
+		info_any(i);
+	} else {
+		x->p++;
+		info_byte(x, i, (unsigned char)c);
 	}
-	run_flush(x, &r, best);
 }
 
-static void pf_alt(struct pf *x, struct litset *out)
+static void pf_seq(struct pf *x, struct info *out)
 {
-	struct litset branch;
-	int first = 1;
+	struct seq q;
 
-	memset(out, 0, sizeof(*out));
+	seq_init(x, &q);
+	while (x->p < x->end && !x->bail && *x->p != '|' && *x->p != ')') {
+		struct info i;
+		int min, max;
+		pf_atom(x, &i);
+		if (quantifier(x, &min, &max) == 0)
+			apply_quantifier(x, &i, min, max);
+		seq_add(x, &q, &i);
+	}
+	seq_done(x, &q, out);
+}
+
+/* A branch's requirement in few strings: its set if small, else the
+   part common to all its strings. */
+static int compact_req(struct pf *x, const struct info *b, struct strset *out)
+{
+	struct strset best;
+
+	memset(&best, 0, sizeof(best));
+	if (!usable(&b->set))
+		return -1;
+	better(x, &best, &b->set);
+	*out = best;
+	return 0;
+}
+
+static void pf_alt(struct pf *x, struct info *out)
+{
+	struct info b;
+	struct strset exact, req, one;
+	int all_exact = 1, exact_full = 0, req_ok = 1, alive = 0;
+	size_t k;
+
+	memset(&exact, 0, sizeof(exact));
+	memset(&req, 0, sizeof(req));
 	for (;;) {
-		pf_seq(x, &branch);
-		if (x->bail)
+		pf_seq(x, &b);
+		if (x->bail) {
+			info_any(out);
 			return;
-		if (first) {
-			*out = branch;
-			first = 0;
-		} else if (!branch.ok || !out->ok || out->n + branch.n > PREFILTER_MAX_SET) {
-			out->ok = 0;
-		} else {
-			memcpy(out->v + out->n, branch.v, branch.n * sizeof(char *));
-			out->n += branch.n;
+		}
+		if (!b.impossible) {
+			alive++;
+			all_exact &= b.exact;
+			for (k = 0; k < b.set.n && all_exact; k++)
+				set_add(&exact, b.set.v[k], &exact_full);
+			if (req_ok && compact_req(x, &b, &one) == 0) {
+				int full = 0;
+				for (k = 0; k < one.n; k++)
+					set_add(&req, one.v[k], &full);
+				if (full)
+					req_ok = 0;
+			} else
+				req_ok = 0;
 		}
 		if (x->p < x->end && *x->p == '|') {
 			x->p++;
 			continue;
 		}
+		break;
+	}
+	memset(out, 0, sizeof(*out));
+	if (alive == 0) {
+		out->impossible = 1;
 		return;
 	}
+	if (all_exact && !exact_full) {
+		out->exact = 1;
+		out->set = exact;
+		return;
+	}
+	if (req_ok && usable(&req))
+		out->set = req;
+}
+
+static int extract(struct arena *a, const char *src, int ascii, int squeeze,
+		   int *impossible_r, const char ***lits_r, size_t *n_r)
+{
+	struct pf x;
+	struct info s;
+	struct arena *scratch = arena_new(64 * 1024);
+	size_t k;
+	int ret = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.a = scratch;
+	x.p = src;
+	x.end = src + strlen(src);
+	x.ascii = ascii;
+	x.squeeze = squeeze;
+	pf_alt(&x, &s);
+	*impossible_r = 0;
+	if (x.bail || x.p != x.end) {
+		/* no requirement */
+	} else if (s.impossible) {
+		*impossible_r = 1;
+	} else if (usable(&s.set)) {
+		struct strset best;
+		memset(&best, 0, sizeof(best));
+		better(&x, &best, &s.set);
+		s.set = best;
+		*lits_r = arena_alloc(a, s.set.n * sizeof(char *));
+		for (k = 0; k < s.set.n; k++)
+			(*lits_r)[k] = arena_strdup(a, s.set.v[k]);
+		*n_r = s.set.n;
+		ret = 1;
+	}
+	arena_free(&scratch);
+	return ret;
 }
 
 int prefilter_extract(struct arena *a, const char *src, unsigned int mods,
 		      const char ***lits_r, size_t *n_r)
 {
-	struct pf x;
-	struct litset s;
+	int impossible;
 
 	if (mods & RE_X)
 		return 0;
-	memset(&x, 0, sizeof(x));
-	x.a = a;
-	x.p = src;
-	x.end = src + strlen(src);
-	pf_alt(&x, &s);
-	if (x.bail || x.p != x.end || !s.ok || s.n == 0)
+	return extract(a, src, 0, 0, &impossible, lits_r, n_r);
+}
+
+int prefilter_extract_ascii(struct arena *a, const char *src, unsigned int mods,
+			    const char ***lits_r, size_t *n_r, int *impossible_r)
+{
+	*impossible_r = 0;
+	if (mods & RE_X)
 		return 0;
-	*lits_r = arena_alloc(a, s.n * sizeof(char *));
-	memcpy(*lits_r, s.v, s.n * sizeof(char *));
-	*n_r = s.n;
-	return 1;
+	return extract(a, src, 1, 0, impossible_r, lits_r, n_r);
+}
+
+int prefilter_extract_squeezed(struct arena *a, const char *src, unsigned int mods,
+			       const char ***lits_r, size_t *n_r)
+{
+	int impossible;
+
+	if (mods & RE_X)
+		return 0;
+	return extract(a, src, 1, 1, &impossible, lits_r, n_r);
+}
+
+size_t prefilter_squeeze(char *s, size_t n)
+{
+	size_t i, w = 0;
+
+	for (i = 0; i < n; i++)
+		if (word_byte((unsigned char)s[i]))
+			s[w++] = s[i];
+	s[w] = '\0';
+	return w;
 }
 
 /* ---- the per-type index ---- */
@@ -446,13 +886,24 @@ static void lit_index_add(struct lit_index *ix, const struct rule *r, const char
 	ix->n++;
 }
 
-struct lit_index *lit_index_build(struct arena *a, struct rule *const *rules, size_t n)
+static size_t rule_nlits(const struct rule *r, int mode)
+{
+	return mode == 2 ? r->nslits : mode == 1 ? r->nalits : r->nlits;
+}
+
+static const char *rule_lit(const struct rule *r, int mode, size_t k)
+{
+	return mode == 2 ? r->slits[k] : mode == 1 ? r->alits[k] : r->lits[k];
+}
+
+struct lit_index *lit_index_build(struct arena *a, struct rule *const *rules, size_t n,
+				  int mode)
 {
 	struct lit_index *ix;
 	size_t i, k, total = 0, buckets = 64;
 
 	for (i = 0; i < n; i++)
-		total += rules[i]->nlits;
+		total += rule_nlits(rules[i], mode);
 	if (total == 0)
 		return NULL;
 	while (buckets < total * 2)
@@ -464,8 +915,8 @@ struct lit_index *lit_index_build(struct arena *a, struct rule *const *rules, si
 	if (total >= LIX_SEEN_MIN)
 		ix->seen = arena_zalloc(a, (1u << 24) / 8);
 	for (i = 0; i < n; i++)
-		for (k = 0; k < rules[i]->nlits; k++)
-			lit_index_add(ix, rules[i], rules[i]->lits[k]);
+		for (k = 0; k < rule_nlits(rules[i], mode); k++)
+			lit_index_add(ix, rules[i], rule_lit(rules[i], mode, k));
 	return ix;
 }
 

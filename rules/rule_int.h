@@ -122,6 +122,12 @@ struct rule {
 	unsigned int hit_flags;
 	const char **lits;    /* prefilter: one of these (lowercased) must occur */
 	size_t nlits;         /* 0: no prefilter, always run */
+	const char **alits;   /* the same for texts without bytes >= 0x80 */
+	size_t nalits;
+	int a_impossible;     /* cannot match a pure-ASCII text */
+	const char **slits;   /* body: for pure-ASCII texts squeezed to letters
+				 and digits (prefilter_squeeze) */
+	size_t nslits;
 };
 
 struct rule_setting {
@@ -149,6 +155,8 @@ struct ruleset {
 	struct arena_vec metas;               /* struct rule *, dependency order */
 	size_t max_meta_stack;
 	struct lit_index *lix[RULE_T_COUNT];  /* literal prefilter per type */
+	struct lit_index *alix[RULE_T_COUNT]; /* the same for pure-ASCII texts */
+	struct lit_index *slix;               /* body, squeezed pure-ASCII text */
 	void *eval_data;      /* built by eval_ruleset_prepare at compile time */
 	struct arena_vec hgroups; /* struct rule_hgroup: header rules by field spec */
 	unsigned char *needed[4]; /* per score set and rule index: its result can
@@ -202,8 +210,21 @@ struct lit_index;
    returns 0 when the pattern gives no usable set. */
 int prefilter_extract(struct arena *a, const char *src, unsigned int mods,
 		      const char ***lits_r, size_t *n_r);
-/* Index of the literals of these rules; NULL if none has any. */
-struct lit_index *lit_index_build(struct arena *a, struct rule *const *rules, size_t n);
+/* The same analysis for texts without bytes >= 0x80: alternatives that
+   need such a byte cannot match; *impossible_r when nothing can. */
+int prefilter_extract_ascii(struct arena *a, const char *src, unsigned int mods,
+			    const char ***lits_r, size_t *n_r, int *impossible_r);
+/* The same for a pure-ASCII text from which every byte but letters and
+   digits was removed ("v.i-a_g r a" reads "viagra"). */
+int prefilter_extract_squeezed(struct arena *a, const char *src, unsigned int mods,
+			       const char ***lits_r, size_t *n_r);
+/* Squeezes s in place (keeps letters, digits, bytes >= 0x80); returns
+   the new length. */
+size_t prefilter_squeeze(char *s, size_t n);
+/* Index of the literals of these rules: mode 0 normal, 1 ASCII-mode,
+   2 squeezed. NULL if none has any. */
+struct lit_index *lit_index_build(struct arena *a, struct rule *const *rules, size_t n,
+				  int mode);
 /* Sets marks[rule idx] for every rule one of whose literals occurs in
    the lowercased text. */
 void lit_index_scan(const struct lit_index *ix, const char *lower, size_t len,

@@ -29,6 +29,7 @@
 #include "lib/buf.h"
 #include "lib/limits.h"
 #include "lib/uri.h"
+#include "rules/eval_int.h"
 #include "rules/rule_int.h"
 
 struct run {
@@ -44,6 +45,8 @@ struct run {
 	const char *raw_joined;
 	size_t raw_joined_len;
 	unsigned char *marks;    /* per rule index: a prefilter literal occurs */
+	unsigned char ascii[RULE_T_COUNT]; /* that type's text has no byte >= 0x80 */
+	unsigned char *smarks;   /* body rules: a squeezed-text literal occurs */
 };
 
 struct rule_ctx *rule_ctx_new(struct arena *a, const struct ruleset *rs,
@@ -254,27 +257,45 @@ static void run_uri(struct run *rn, const struct rule *r)
 		got_hit(rn, r, n);
 }
 
-/* mimeheader: the named field of every MIME part (the top header block
-   excluded, as Plugin::MIMEHeader skips the root of a multipart). */
+/* mimeheader (Plugin::MIMEHeader): the named field of each MIME part in
+   turn, the top-level part included; the first part that matches gives
+   the hits (up to maxhits). As SpamAssassin 4.0 does, a negated ("!~")
+   mimeheader rule always hits. */
+static const char *part_field(struct run *rn, const struct msg_part *p, const char *name,
+			      size_t nlen, int raw)
+{
+	const struct msg_header_list *l = &p->headers;
+	size_t k;
+
+	for (k = 0; k < l->count; k++) {
+		const struct msg_header *h = &l->v[k];
+		if (strlen(h->name) == nlen && strncasecmp(h->name, name, nlen) == 0)
+			return raw ? h->value : text_header_decode(rn->ctx->arena, h);
+	}
+	return NULL;
+}
+
 static void run_mimeheader(struct run *rn, const struct rule *r)
 {
 	const struct msg *m = rn->ctx->msg;
 	const char *colon = strchr(r->hdr, ':');
 	size_t nlen = colon != NULL ? (size_t)(colon - r->hdr) : strlen(r->hdr);
 	int raw = colon != NULL && strcmp(colon, ":raw") == 0;
-	size_t i, k;
+	size_t i;
 
-	for (i = m->nparts > 1 ? 1 : 0; i < m->nparts; i++) {
-		const struct msg_header_list *l = &m->parts[i]->headers;
-		for (k = 0; k < l->count; k++) {
-			const struct msg_header *h = &l->v[k];
-			const char *v = raw ? h->value : h->decoded;
-			if (strlen(h->name) != nlen || strncasecmp(h->name, r->hdr, nlen) != 0)
-				continue;
-			if (v != NULL && matches(rn, r->code, v, strlen(v)) != (r->negate != 0)) {
-				got_hit(rn, r, 1);
-				return;
-			}
+	if (r->negate) {
+		got_hit(rn, r, 1);
+		return;
+	}
+	for (i = 0; i < m->nparts; i++) {
+		const char *v = part_field(rn, m->parts[i], r->hdr, nlen, raw);
+		unsigned int n;
+		if (v == NULL)
+			v = r->if_unset != NULL ? r->if_unset : "";
+		n = count_matches(rn, r->code, v, strlen(v), rule_max_hits(r));
+		if (n > 0) {
+			got_hit(rn, r, n);
+			return;
 		}
 	}
 }
@@ -341,7 +362,11 @@ static void run_rule(struct run *rn, const struct rule *r)
 {
 	if (!rule_wanted(rn, r))
 		return;
-	if (r->nlits > 0 && !rn->marks[r->idx])
+	if (rn->ascii[r->type]) {
+		if (r->a_impossible || (r->nalits > 0 && !rn->marks[r->idx]) ||
+		    (r->nslits > 0 && rn->smarks != NULL && !rn->smarks[r->idx]))
+			return; /* cannot match this pure-ASCII text */
+	} else if (r->nlits > 0 && !rn->marks[r->idx])
 		return; /* none of its literals occurs: it cannot match */
 	if (r->eval != NULL) {
 		int n = run_eval(rn, r);
@@ -389,9 +414,31 @@ static const char *lower_copy(struct arena *a, const char *s, size_t n)
 	return d;
 }
 
+static int all_ascii(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* Scans a type's text with the index that fits it (ASCII or not). */
 static void scan_text(struct run *rn, size_t type, const char *s, size_t n)
 {
-	lit_index_scan(rn->rs->lix[type], lower_copy(rn->ctx->arena, s, n), n, rn->marks);
+	const struct lit_index *ix;
+
+	rn->ascii[type] = (unsigned char)all_ascii(s, n);
+	ix = rn->ascii[type] ? rn->rs->alix[type] : rn->rs->lix[type];
+	if (ix != NULL)
+		lit_index_scan(ix, lower_copy(rn->ctx->arena, s, n), n, rn->marks);
+	if (type == RULE_T_BODY && rn->ascii[type] && rn->rs->slix != NULL) {
+		char *sq = (char *)lower_copy(rn->ctx->arena, s, n);
+		size_t sn = prefilter_squeeze(sq, n);
+		rn->smarks = arena_zalloc(rn->ctx->arena, rn->rs->rules.count + 1);
+		lit_index_scan(rn->rs->slix, sq, sn, rn->smarks);
+	}
 }
 
 static void scan_uris(struct run *rn)
@@ -428,7 +475,7 @@ static void prefilter_type(struct run *rn, size_t type)
 		prefilter_headers(rn);
 		return;
 	}
-	if (rn->rs->lix[type] == NULL)
+	if (rn->rs->order[type].count == 0)
 		return;
 	switch (type) {
 	case RULE_T_BODY:

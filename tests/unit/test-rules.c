@@ -1424,6 +1424,81 @@ static void test_stock_sa(void)
 	test_end();
 }
 
+/* Engine fixes: atomic/possessive/verbs keep line semantics, a meta
+   sees an earlier hit of a name no rule defines, mimeheader reads the
+   top-level part and negated mimeheader rules hit (as SpamAssassin 4.0),
+   "<pre " at the end of a replace_rules pattern, and the prefilters
+   (ASCII-only and squeezed texts) never lose a hit. */
+static void test_engine_fixes(void)
+{
+	static const char lines_msg[] =
+		"Subject: s\n\nab here\n\nac here\n\nab here ax\n";
+	static const char obfu_msg[] =
+		"Subject: offer\n\nBuy a-m.b_i e n today, or V-I-A-G-R-A now.\n";
+	static const char obfu_8bit[] =
+		"Subject: offer\nContent-Type: text/plain; charset=iso-8859-1\n\n"
+		"Buy a.m.b.1.e.n today, caf\xe9.\n";
+	struct ruleset *rs;
+	struct run r;
+
+	test_begin("run: engine fixes and prefilter modes");
+	rs = run_cf(&r,
+		    "body ATOMIC /(?>here\\s*)$/\n"
+		    "body POSS /here\\s*+$/\n"
+		    "body COMMIT /a(*COMMIT)c/\n"
+		    "meta M_EXT BAYES_99\n",
+		    lines_msg);
+	test_assert(hit(&r, "ATOMIC"));
+	test_assert(hit(&r, "POSS"));
+	test_assert(hit(&r, "COMMIT"));
+	run_end(&r);
+	run_begin(&r);
+	hits_add(&r.hits, "BAYES_99", 3.5, "Bayes", HIT_F_BAYES);
+	run_go(&r, rs, plain_msg, NULL);
+	test_assert(hit(&r, "M_EXT"));
+	run_end(&r);
+	ruleset_free(&rs);
+
+	rs = run_cf(&r,
+		    "mimeheader MH_ROOT Content-Type =~ /multipart\\/alternative/\n"
+		    "mimeheader MH_PART Content-Type =~ /text\\/html/\n"
+		    "mimeheader MH_NEG Content-Type !~ /text\\/html/\n"
+		    "mimeheader MH_NONE Content-Type =~ /image\\/gif/\n"
+		    "body R_PRE /x<pre /\nreplace_rules R_PRE\n",
+		    html_msg);
+	test_assert(hit(&r, "MH_ROOT"));
+	test_assert(hit(&r, "MH_PART"));
+	test_assert(hit(&r, "MH_NEG"));
+	test_assert(!hit(&r, "MH_NONE"));
+	run_end(&r);
+	ruleset_free(&rs);
+
+	/* squeezed-text literals: separators between letters; the 8-bit
+	   text takes the ordinary path */
+	rs = run_cf(&r,
+		    "body SQ_AMBIEN /(?:\\b|\\s)[_\\W]{0,3}[a4\\xE0-\\xE6@][_\\W]{0,3}m[_\\W]{0,3}"
+		    "b[_\\W]{0,3}[i1!|l\\xEC-\\xEF][_\\W]{0,3}[e3\\xE8-\\xEB][_\\W]{0,3}n/i\n"
+		    "body SQ_VIAGRA /v\\W?i\\W?a\\W?g\\W?r\\W?a/i\n"
+		    "body SQ_MISS /c\\W?i\\W?a\\W?l\\W?i\\W?s/i\n"
+		    "body AS_HIGH /caf(?:\\xe9|\\xc3\\xa9)/\n"
+		    "body AS_ASCII /(?:t|\\xe9)oday/\n",
+		    obfu_msg);
+	test_assert(hit(&r, "SQ_AMBIEN"));
+	test_assert(hit(&r, "SQ_VIAGRA"));
+	test_assert(!hit(&r, "SQ_MISS"));
+	test_assert(!hit(&r, "AS_HIGH"));
+	test_assert(hit(&r, "AS_ASCII"));
+	run_end(&r);
+	run_begin(&r);
+	run_go(&r, rs, obfu_8bit, NULL);
+	test_assert(hit(&r, "SQ_AMBIEN"));
+	test_assert(hit(&r, "AS_HIGH"));
+	test_assert(hit(&r, "AS_ASCII"));
+	run_end(&r);
+	ruleset_free(&rs);
+	test_end();
+}
+
 int main(void)
 {
 	test_comments_and_keys();
@@ -1451,5 +1526,6 @@ int main(void)
 	test_meta_exprs();
 	test_prefixes();
 	test_stock_sa();
+	test_engine_fixes();
 	return test_exit();
 }
