@@ -768,6 +768,41 @@ static void mark_needed(struct ruleset *rs)
 	}
 }
 
+/* Should r run at all in score set s? As Plugin::Check: a zero score
+   disables a rule; tflags net / learn keep eval rules (only) out of
+   score sets without network checks / Bayes; metas and regex rules
+   flagged net still run. Network evals are run by the DNS checks. */
+static int wanted(const struct ruleset *rs, const struct rule *r, unsigned int s)
+{
+	if (!r->loaded || r->score[s] == 0 || !rs->needed[s][r->idx])
+		return 0;
+	if (r->eval == NULL)
+		return 1;
+	if (r->eval->fn == NULL)
+		return 0;
+	if ((r->tflags & TF_NET) && !(s & 1))
+		return 0;
+	if ((r->tflags & TF_LEARN) && !(s & 2))
+		return 0;
+	return 1;
+}
+
+static void build_runlists(struct ruleset *rs)
+{
+	unsigned int s;
+	size_t t, i;
+
+	for (s = 0; s < 4; s++) {
+		for (t = 0; t < RULE_T_COUNT; t++) {
+			const struct arena_vec *src = t == RULE_T_META ? &rs->metas : &rs->order[t];
+			struct rule **v = src->v;
+			for (i = 0; i < src->count; i++)
+				if (wanted(rs, v[i], s))
+					*ARENA_VEC_PUSH(rs->arena, &rs->runlist[s][t], struct rule *) = v[i];
+		}
+	}
+}
+
 static int prio_cmp(const void *a, const void *b)
 {
 	const struct rule *x = *(const struct rule *const *)a, *y = *(const struct rule *const *)b;
@@ -811,6 +846,7 @@ int ruleset_compile(struct ruleset *rs, const char **err_r)
 	}
 	group_headers(rs);
 	mark_needed(rs);
+	build_runlists(rs);
 	rs->eval_data = eval_ruleset_prepare(rs, rs->arena);
 	rs->mctx_proto = pcre2_match_context_create(NULL);
 	pcre2_set_match_limit(rs->mctx_proto, WN_RULE_MATCH_LIMIT);

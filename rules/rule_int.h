@@ -161,6 +161,8 @@ struct ruleset {
 	struct arena_vec hgroups; /* struct rule_hgroup: header rules by field spec */
 	unsigned char *needed[4]; /* per score set and rule index: its result can
 				     matter (see mark_needed in compile.c) */
+	struct arena_vec runlist[4][RULE_T_COUNT]; /* per score set: the rules to
+				     run, by type in order; metas in dependency order */
 	pcre2_match_context *mctx_proto;
 };
 

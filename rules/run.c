@@ -121,25 +121,6 @@ static void got_hit(struct run *rn, const struct rule *r, double value)
 	h->count = count;
 }
 
-/* Should r run at all in this score set? As Plugin::Check: a zero
-   score disables a rule; tflags net / learn keep eval rules (only) out
-   of score sets without network checks / Bayes. Metas and regex rules
-   flagged net still run. */
-static int rule_wanted(const struct run *rn, const struct rule *r)
-{
-	if (!r->loaded || rule_score(rn, r) == 0 || !rn->rs->needed[rn->set & 3][r->idx])
-		return 0;
-	if (r->eval == NULL)
-		return 1;
-	if (r->eval->fn == NULL)
-		return 0; /* network rule run by the DNS checks */
-	if ((r->tflags & TF_NET) && !(rn->set & 1))
-		return 0;
-	if ((r->tflags & TF_LEARN) && !(rn->set & 2))
-		return 0;
-	return 1;
-}
-
 static int run_eval(struct run *rn, const struct rule *r)
 {
 	struct rule_eval_args a;
@@ -360,8 +341,6 @@ static void run_uri_detail(struct run *rn, const struct rule *r)
 
 static void run_rule(struct run *rn, const struct rule *r)
 {
-	if (!rule_wanted(rn, r))
-		return;
 	if (rn->ascii[r->type]) {
 		if (r->a_impossible || (r->nalits > 0 && !rn->marks[r->idx]) ||
 		    (r->nslits > 0 && rn->smarks != NULL && !rn->smarks[r->idx]))
@@ -506,16 +485,15 @@ static void prefilter_type(struct run *rn, size_t type)
 static void run_metas(struct run *rn)
 {
 	const struct ruleset *rs = rn->rs;
-	struct rule *const *v = rs->metas.v;
+	struct rule *const *v = rs->runlist[rn->set & 3][RULE_T_META].v;
+	size_t n = rs->runlist[rn->set & 3][RULE_T_META].count;
 	double *stack = arena_alloc(rn->ctx->arena, (rs->max_meta_stack + 2) * sizeof(double));
 	double *refv = NULL;
 	size_t refcap = 0, i, k;
 
-	for (i = 0; i < rs->metas.count; i++) {
+	for (i = 0; i < n; i++) {
 		const struct rule *r = v[i];
 		double res;
-		if (!rule_wanted(rn, r))
-			continue;
 		if (r->meta->nrefs > refcap) {
 			refcap = r->meta->nrefs * 2;
 			refv = arena_alloc(rn->ctx->arena, refcap * sizeof(double));
@@ -565,9 +543,12 @@ void ruleset_run(const struct ruleset *rs, struct rule_ctx *ctx, struct hit_list
 	rn.marks = arena_zalloc(ctx->arena, rs->rules.count + 1);
 	seed_values(&rn);
 	for (t = 0; t < RULE_T_COUNT; t++) {
-		struct rule *const *v = rs->order[t].v;
+		const struct arena_vec *list = &rs->runlist[rn.set & 3][t];
+		struct rule *const *v = list->v;
+		if (t == RULE_T_META)
+			continue;
 		prefilter_type(&rn, t);
-		for (i = 0; i < rs->order[t].count; i++)
+		for (i = 0; i < list->count; i++)
 			run_rule(&rn, v[i]);
 	}
 	run_metas(&rn);
