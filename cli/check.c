@@ -182,16 +182,20 @@ int cli_check(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	memset(&run, 0, sizeof(run));
-	if ((rc = check_parse_args(argc, argv, &o)) != 0)
-		return rc == EX_OK + 256 ? 0 : rc;
-	if ((cfg = cli_conf_load(&o.conf)) == NULL)
-		return EX_CONFIG;
+	rc = check_parse_args(argc, argv, &o);
+	cfg = rc == 0 ? cli_conf_load(&o.conf) : NULL;
+	free(o.conf.overrides);
+	if (rc != 0 || cfg == NULL) {
+		free(o.env.rcpts);
+		return rc == EX_OK + 256 ? 0 : rc != 0 ? rc : EX_CONFIG;
+	}
 	run.opts = &o;
 	run.eng = scan_engine_new(cfg, &err);
 	if (run.eng == NULL) {
 		fprintf(stderr, "winnow: %s\n", err);
 		free(err);
 		cfg_free(&cfg);
+		free(o.env.rcpts);
 		return EX_CONFIG;
 	}
 	for (i = optind; i < argc || (i == optind && optind == argc); i++) {
@@ -209,6 +213,5 @@ int cli_check(int argc, char **argv)
 	scan_engine_free(&run.eng);
 	cfg_free(&cfg);
 	free(o.env.rcpts);
-	free(o.conf.overrides);
 	return rc;
 }

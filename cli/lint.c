@@ -91,8 +91,10 @@ int cli_lint(int argc, char **argv)
 			cc.conf_path = optarg;
 		else if (ch == 'o')
 			cli_conf_add_override(&cc, optarg);
-		else
+		else {
+			free(cc.overrides);
 			return EX_USAGE;
+		}
 	}
 	cfg = cli_conf_load(&cc);
 	free(cc.overrides);

@@ -826,8 +826,9 @@ int ruleset_compile(struct ruleset *rs, const char **err_r)
 		if (v[i]->has_def || v[i]->mentioned_skip)
 			compile_rule(rs, v[i]);
 	}
-	parse_metas(rs);
+	parse_metas(rs);	/* may add placeholder rules: reload v */
 	order_metas(rs);
+	v = rs->rules.v;
 	for (i = 0; i < rs->rules.count; i++) {
 		struct rule *r = v[i];
 		if (!r->loaded || r->type == RULE_T_META || r->type == RULE_T_NET_OTHER)

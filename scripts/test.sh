@@ -6,6 +6,8 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/install-deps.sh" || exit 1
+# the corpus tests need the public corpus; fetch it once, up front
+sh "$top/scripts/fetch-corpus.sh" >/dev/null || exit 1
 cd "$top" && ./autogen.sh >/dev/null 2>&1 || { echo "autogen failed"; exit 1; }
 jobs=$(nproc 2>/dev/null || echo 2)
 passed=0
