@@ -7,6 +7,7 @@
  */
 #include "lib/arena.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,29 @@ char *arena_strndup(struct arena *a, const char *s, size_t n)
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
+}
+
+char *arena_strcat(struct arena *a, const char *s, ...)
+{
+	va_list ap;
+	const char *t;
+	size_t n = 0;
+	char *out, *w;
+
+	va_start(ap, s);
+	for (t = s; t != NULL; t = va_arg(ap, const char *))
+		n += strlen(t);
+	va_end(ap);
+	out = w = arena_alloc(a, n + 1);
+	va_start(ap, s);
+	for (t = s; t != NULL; t = va_arg(ap, const char *)) {
+		size_t l = strlen(t);
+		memcpy(w, t, l);
+		w += l;
+	}
+	va_end(ap);
+	*w = '\0';
+	return out;
 }
 
 char *arena_strdup(struct arena *a, const char *s)

@@ -35,6 +35,8 @@ void *arena_realloc(struct arena *a, void *old, size_t old_size, size_t new_size
 char *arena_strdup(struct arena *a, const char *s);
 /* Copies n bytes and adds a NUL. */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
+/* The strings up to a NULL, concatenated: a cheap arena_printf("%s%s"). */
+char *arena_strcat(struct arena *a, const char *s, ...);
 char *arena_printf(struct arena *a, const char *fmt, ...) WN_PRINTF(2, 3);
 char *arena_vprintf(struct arena *a, const char *fmt, va_list ap) WN_PRINTF(2, 0);
 void arena_add_cleanup(struct arena *a, void (*fn)(void *), void *ctx);

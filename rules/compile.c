@@ -443,16 +443,18 @@ static void compile_regex_rule(struct ruleset *rs, struct rule *r)
 	}
 	if (r->type == RULE_T_BODY || r->type == RULE_T_RAWBODY || r->type == RULE_T_URI ||
 	    r->type == RULE_T_FULL || (r->type == RULE_T_HEADER && !r->negate && r->if_unset == NULL))
-		(void)prefilter_extract(rs->arena, r->re_src, r->re_mods, &r->lits, &r->nlits);
+		(void)prefilter_extract(rs->arena, r->re_src, r->re_mods, &r->lreq);
 	if (r->type == RULE_T_BODY || r->type == RULE_T_RAWBODY || r->type == RULE_T_URI ||
 	    r->type == RULE_T_FULL)
-		(void)prefilter_extract_ascii(rs->arena, r->re_src, r->re_mods, &r->alits,
-					      &r->nalits, &r->a_impossible);
-	if (r->type == RULE_T_BODY && r->nalits == 0 && !r->a_impossible)
-		(void)prefilter_extract_squeezed(rs->arena, r->re_src, r->re_mods, &r->slits,
-						 &r->nslits);
+		(void)prefilter_extract_ascii(rs->arena, r->re_src, r->re_mods, &r->areq,
+					      &r->a_impossible);
+	if (r->type == RULE_T_BODY && r->areq.n == 0 && !r->a_impossible)
+		(void)prefilter_extract_squeezed(rs->arena, r->re_src, r->re_mods, &r->sreq);
 	if ((r->type == RULE_T_BODY || r->type == RULE_T_RAWBODY) && rs_prefilter_ok(r->re_src)) {
+		uint32_t minlen = 0;
 		r->nl_free = rs_newline_free(r->re_src, r->re_mods);
+		r->nonempty = pcre2_pattern_info(r->code, PCRE2_INFO_MINLENGTH, &minlen) == 0 &&
+			      minlen > 0;
 		if (r->re_mods & RE_M)
 			r->pre_same = 1;
 		else
@@ -682,6 +684,8 @@ static void order_metas(struct ruleset *rs)
 		size_t r = queue[head++];
 		size_t *u = users[r].v;
 		*ARENA_VEC_PUSH(rs->arena, &rs->metas, struct rule *) = v[r];
+		v[r]->mres = meta_resolve(rs->arena, v[r]->meta, v[r]->meta_idx,
+					  (unsigned int)rs->rules.count);
 		for (k = 0; k < users[r].count; k++)
 			if (--pending[u[k]] == 0)
 				queue[qn++] = u[k];
@@ -699,6 +703,25 @@ static void order_metas(struct ruleset *rs)
 	free(users);
 }
 
+/* Numbers the distinct field specs of the header rules. */
+static void number_specs(struct ruleset *rs)
+{
+	struct rule **v = rs->order[RULE_T_HEADER].v;
+	size_t i, k;
+
+	for (i = 0; i < rs->order[RULE_T_HEADER].count; i++) {
+		const char **sp = rs->specs.v;
+		if (v[i]->hdr == NULL)
+			continue;
+		for (k = 0; k < rs->specs.count; k++)
+			if (strcmp(sp[k], v[i]->hdr) == 0)
+				break;
+		if (k == rs->specs.count)
+			*ARENA_VEC_PUSH(rs->arena, &rs->specs, const char *) = v[i]->hdr;
+		v[i]->spec_id = (unsigned int)k;
+	}
+}
+
 /* Groups the prefiltered header rules by field spec and indexes each
    group's literals. */
 static void group_headers(struct ruleset *rs)
@@ -707,8 +730,9 @@ static void group_headers(struct ruleset *rs)
 	struct rule_hgroup *g;
 	size_t i, k;
 
+	number_specs(rs);
 	for (i = 0; i < rs->order[RULE_T_HEADER].count; i++) {
-		if (v[i]->nlits == 0)
+		if (v[i]->lreq.n == 0)
 			continue;
 		g = rs->hgroups.v;
 		for (k = 0; k < rs->hgroups.count; k++)
@@ -718,6 +742,7 @@ static void group_headers(struct ruleset *rs)
 			g = ARENA_VEC_PUSH(rs->arena, &rs->hgroups, struct rule_hgroup);
 			memset(g, 0, sizeof(*g));
 			g->spec = v[i]->hdr;
+			g->spec_id = v[i]->spec_id;
 		} else
 			g = &g[k];
 		*ARENA_VEC_PUSH(rs->arena, &g->rules, struct rule *) = v[i];
@@ -787,6 +812,18 @@ static int wanted(const struct ruleset *rs, const struct rule *r, unsigned int s
 	return 1;
 }
 
+static struct rule_gate rule_gate(const struct rule *r)
+{
+	struct rule_gate g;
+
+	g.idx = r->idx;
+	g.a_impossible = (unsigned char)(r->a_impossible != 0);
+	g.lmask = r->lreq.mask;
+	g.amask = r->areq.mask;
+	g.smask = r->sreq.mask;
+	return g;
+}
+
 static void build_runlists(struct ruleset *rs)
 {
 	unsigned int s;
@@ -796,9 +833,13 @@ static void build_runlists(struct ruleset *rs)
 		for (t = 0; t < RULE_T_COUNT; t++) {
 			const struct arena_vec *src = t == RULE_T_META ? &rs->metas : &rs->order[t];
 			struct rule **v = src->v;
-			for (i = 0; i < src->count; i++)
-				if (wanted(rs, v[i], s))
-					*ARENA_VEC_PUSH(rs->arena, &rs->runlist[s][t], struct rule *) = v[i];
+			for (i = 0; i < src->count; i++) {
+				if (!wanted(rs, v[i], s))
+					continue;
+				*ARENA_VEC_PUSH(rs->arena, &rs->runlist[s][t], struct rule *) = v[i];
+				*ARENA_VEC_PUSH(rs->arena, &rs->gates[s][t], struct rule_gate) =
+					rule_gate(v[i]);
+			}
 		}
 	}
 }
@@ -810,6 +851,29 @@ static int prio_cmp(const void *a, const void *b)
 	if (x->priority != y->priority)
 		return x->priority < y->priority ? -1 : 1;
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int jitted(const pcre2_code *code)
+{
+	size_t size = 0;
+
+	return code == NULL ||
+	       (pcre2_pattern_info(code, PCRE2_INFO_JITSIZE, &size) == 0 && size > 0);
+}
+
+static int all_jitted(const struct ruleset *rs)
+{
+	struct rule *const *v = rs->rules.v;
+	size_t i, k;
+
+	for (i = 0; i < rs->rules.count; i++) {
+		if (!jitted(v[i]->code) || !jitted(v[i]->pre))
+			return 0;
+		for (k = 0; k < v[i]->nud; k++)
+			if (!jitted(v[i]->ud[k].code))
+				return 0;
+	}
+	return 1;
 }
 
 int ruleset_compile(struct ruleset *rs, const char **err_r)
@@ -849,6 +913,7 @@ int ruleset_compile(struct ruleset *rs, const char **err_r)
 	mark_needed(rs);
 	build_runlists(rs);
 	rs->eval_data = eval_ruleset_prepare(rs, rs->arena);
+	rs->all_jit = all_jitted(rs);
 	rs->mctx_proto = pcre2_match_context_create(NULL);
 	pcre2_set_match_limit(rs->mctx_proto, WN_RULE_MATCH_LIMIT);
 	pcre2_set_depth_limit(rs->mctx_proto, WN_RULE_MATCH_LIMIT / 10);

@@ -58,7 +58,7 @@ static int date_header_time(struct rule_ctx *ctx, time_t *t_r)
 	return -1;
 }
 
-static int date_diff(struct rule_ctx *ctx, double *diff_r)
+static int date_diff_uncached(struct rule_ctx *ctx, double *diff_r)
 {
 	const char *const *rv;
 	size_t n = received_lines(ctx, &rv), i, first = 0, nd = 0;
@@ -90,6 +90,20 @@ static int date_diff(struct rule_ctx *ctx, double *diff_r)
 			best = diffs[i];
 	*diff_r = best;
 	return 0;
+}
+
+/* The same for every DATE_IN_PAST/FUTURE rule: computed once per message. */
+static void date_diff(struct rule_ctx *ctx, double *diff_r)
+{
+	void **slots = eval_slots(ctx);
+	double *d = slots[EVAL_SLOT_DATE_DIFF];
+
+	if (d == NULL) {
+		d = arena_alloc(ctx->arena, sizeof(*d));
+		date_diff_uncached(ctx, d);
+		slots[EVAL_SLOT_DATE_DIFF] = d;
+	}
+	*diff_r = *d;
 }
 
 EVAL_FN(check_for_shifted_date)

@@ -381,54 +381,105 @@ static long long to_int(double d)
 	return (long long)d;
 }
 
+/* Applies one operator (not M_NUM, M_RULE) to the stack; returns the
+   new stack depth. */
+static size_t meta_apply(enum meta_op op, double *stack, size_t sp)
+{
+	double a, b;
+
+	switch (op) {
+	case M_NOT:
+		stack[sp - 1] = stack[sp - 1] != 0 ? 0 : 1;
+		return sp;
+	case M_NEG:
+		stack[sp - 1] = -stack[sp - 1];
+		return sp;
+	case M_COND:
+		sp -= 2;
+		stack[sp - 1] = stack[sp - 1] != 0 ? stack[sp] : stack[sp + 1];
+		return sp;
+	default:
+		break;
+	}
+	b = stack[--sp];
+	a = stack[sp - 1];
+	switch (op) {
+	case M_ADD: a = a + b; break;
+	case M_SUB: a = a - b; break;
+	case M_MUL: a = a * b; break;
+	case M_DIV: a = b != 0 ? a / b : 0; break;
+	case M_GT: a = a > b; break;
+	case M_LT: a = a < b; break;
+	case M_GE: a = a >= b; break;
+	case M_LE: a = a <= b; break;
+	case M_EQ: a = a == b; break;
+	case M_NE: a = a != b; break;
+	case M_AND: a = a != 0 ? b : a; break;
+	case M_OR: a = a != 0 ? a : b; break;
+	case M_XOR: a = (double)(to_int(a) ^ to_int(b)); break;
+	case M_BAND: a = (double)(to_int(a) & to_int(b)); break;
+	case M_BOR: a = (double)(to_int(a) | to_int(b)); break;
+	default: break;
+	}
+	stack[sp - 1] = a;
+	return sp;
+}
+
 double meta_eval(const struct meta_prog *prog, const double *vals, double *stack)
 {
 	size_t i, sp = 0;
 
 	for (i = 0; i < prog->n; i++) {
 		const struct meta_insn *in = &prog->code[i];
-		double a, b;
-		switch (in->op) {
-		case M_NUM:
+		if (in->op == M_NUM)
 			stack[sp++] = in->num;
-			continue;
-		case M_RULE:
+		else if (in->op == M_RULE)
 			stack[sp++] = vals[in->ref];
-			continue;
-		case M_NOT:
-			stack[sp - 1] = stack[sp - 1] != 0 ? 0 : 1;
-			continue;
-		case M_NEG:
-			stack[sp - 1] = -stack[sp - 1];
-			continue;
-		case M_COND:
-			sp -= 2;
-			stack[sp - 1] = stack[sp - 1] != 0 ? stack[sp] : stack[sp + 1];
-			continue;
-		default:
-			break;
-		}
-		b = stack[--sp];
-		a = stack[sp - 1];
-		switch (in->op) {
-		case M_ADD: a = a + b; break;
-		case M_SUB: a = a - b; break;
-		case M_MUL: a = a * b; break;
-		case M_DIV: a = b != 0 ? a / b : 0; break;
-		case M_GT: a = a > b; break;
-		case M_LT: a = a < b; break;
-		case M_GE: a = a >= b; break;
-		case M_LE: a = a <= b; break;
-		case M_EQ: a = a == b; break;
-		case M_NE: a = a != b; break;
-		case M_AND: a = a != 0 ? b : a; break;
-		case M_OR: a = a != 0 ? a : b; break;
-		case M_XOR: a = (double)(to_int(a) ^ to_int(b)); break;
-		case M_BAND: a = (double)(to_int(a) & to_int(b)); break;
-		case M_BOR: a = (double)(to_int(a) | to_int(b)); break;
-		default: break;
-		}
-		stack[sp - 1] = a;
+		else
+			sp = meta_apply(in->op, stack, sp);
+	}
+	return sp > 0 ? stack[sp - 1] : 0;
+}
+
+struct meta_rprog *meta_resolve(struct arena *a, const struct meta_prog *prog,
+				const unsigned int *idx, unsigned int missing)
+{
+	struct meta_rprog *r = arena_zalloc(a, sizeof(*r));
+	size_t i, nnum = 0;
+	double *nums;
+
+	for (i = 0; i < prog->n; i++)
+		nnum += prog->code[i].op == M_NUM;
+	r->code = arena_alloc(a, (prog->n + 1) * sizeof(*r->code));
+	nums = arena_alloc(a, (nnum + 1) * sizeof(double));
+	r->n = prog->n;
+	r->nums = nums;
+	for (i = 0, nnum = 0; i < prog->n; i++) {
+		const struct meta_insn *in = &prog->code[i];
+		r->code[i].op = (uint32_t)in->op;
+		if (in->op == M_NUM) {
+			nums[nnum] = in->num;
+			r->code[i].arg = (uint32_t)nnum++;
+		} else if (in->op == M_RULE)
+			r->code[i].arg = idx[in->ref] != ~0u ? idx[in->ref] : missing;
+		else
+			r->code[i].arg = 0;
+	}
+	return r;
+}
+
+double meta_eval_resolved(const struct meta_rprog *prog, const double *vals, double *stack)
+{
+	size_t i, sp = 0;
+
+	for (i = 0; i < prog->n; i++) {
+		const struct meta_rinsn *in = &prog->code[i];
+		if (in->op == M_RULE)
+			stack[sp++] = vals[in->arg];
+		else if (in->op == M_NUM)
+			stack[sp++] = prog->nums[in->arg];
+		else
+			sp = meta_apply((enum meta_op)in->op, stack, sp);
 	}
 	return sp > 0 ? stack[sp - 1] : 0;
 }

@@ -15,7 +15,10 @@
  * gives the best of its required parts (runs of literal characters, or
  * groups that are not optional); an alternation needs a literal in every
  * branch and gives their union. Anything unsure (extended mode, \Q..\E,
- * conditionals, sets over PREFILTER_MAX_SET strings) gives up.
+ * conditionals, sets over PREFILTER_MAX_SET strings) gives up. A pattern
+ * that is one sequence at its top keeps up to PREFILTER_GROUPS of its
+ * requirements, all of which must be met ("you" and "won" and
+ * "selected"), so a common word alone does not let the regex run.
  *
  * Limits: literals of PREFILTER_MIN_LEN to PREFILTER_MAX_LEN bytes.
  * Ownership: the index and literals live in the ruleset arena.
@@ -47,6 +50,13 @@ struct info {
 	struct strset set;
 };
 
+/* The best few requirements of one sequence, each necessary on its own
+   (a match holds one string of every set): the groups of a lit_req. */
+struct reqlist {
+	size_t n;
+	struct strset v[PREFILTER_GROUPS];
+};
+
 struct pf {
 	struct arena *a;
 	const char *p, *end;
@@ -54,6 +64,9 @@ struct pf {
 	int squeeze;         /* ... with every non-word byte and '_' removed */
 	int bail;            /* give up on the whole pattern */
 	int depth;
+	struct reqlist *collect; /* for the next sequence read: gather its
+				    requirements here (the top level's) */
+	int top_branches;    /* branches of the top-level alternation */
 };
 
 static void pf_alt(struct pf *x, struct info *out);
@@ -167,6 +180,42 @@ static void better(struct pf *x, struct strset *best, const struct strset *c)
 		better_one(best, &cp);
 }
 
+static int same_set(const struct strset *a, const struct strset *b)
+{
+	size_t k;
+
+	if (a->n != b->n)
+		return 0;
+	for (k = 0; k < a->n; k++)
+		if (strcmp(a->v[k], b->v[k]) != 0)
+			return 0;
+	return 1;
+}
+
+/* Keeps the PREFILTER_GROUPS best distinct requirements. */
+static void reqlist_add(struct pf *x, struct reqlist *l, const struct strset *c)
+{
+	struct strset best;
+	size_t k, worst = 0;
+
+	memset(&best, 0, sizeof(best));
+	better(x, &best, c);
+	if (!usable(&best))
+		return;
+	for (k = 0; k < l->n; k++)
+		if (same_set(&l->v[k], &best))
+			return;
+	if (l->n < PREFILTER_GROUPS) {
+		l->v[l->n++] = best;
+		return;
+	}
+	for (k = 1; k < l->n; k++)
+		if (worse(&l->v[k], &l->v[worst]))
+			worst = k;
+	if (worse(&l->v[worst], &best))
+		l->v[worst] = best;
+}
+
 /* a x b into out; returns -1 when too many or too long. */
 static int cross(struct pf *x, const struct strset *a, const struct strset *b,
 		 struct strset *out)
@@ -200,6 +249,7 @@ struct seq {
 	int exact;           /* everything so far is exact: run is the whole */
 	struct strset run;
 	struct strset best;
+	struct reqlist *all; /* also every requirement, when collecting */
 };
 
 static void seq_init(struct pf *x, struct seq *q)
@@ -210,9 +260,16 @@ static void seq_init(struct pf *x, struct seq *q)
 	q->run.v[0] = arena_strdup(x->a, "");
 }
 
+static void seq_better(struct pf *x, struct seq *q, const struct strset *c)
+{
+	better(x, &q->best, c);
+	if (q->all != NULL)
+		reqlist_add(x, q->all, c);
+}
+
 static void seq_flush(struct pf *x, struct seq *q)
 {
-	better(x, &q->best, &q->run);
+	seq_better(x, q, &q->run);
 	q->run.n = 1;
 	q->run.v[0] = arena_strdup(x->a, "");
 }
@@ -227,7 +284,7 @@ static void seq_add(struct pf *x, struct seq *q, const struct info *i)
 	}
 	if (!i->exact) {
 		seq_flush(x, q);
-		better(x, &q->best, &i->set);
+		seq_better(x, q, &i->set);
 		q->exact = 0;
 		return;
 	}
@@ -689,6 +746,8 @@ static void pf_seq(struct pf *x, struct info *out)
 	struct seq q;
 
 	seq_init(x, &q);
+	q.all = x->collect;
+	x->collect = NULL; /* not for the sequences nested in this one */
 	while (x->p < x->end && !x->bail && *x->p != '|' && *x->p != ')') {
 		struct info i;
 		int min, max;
@@ -716,6 +775,7 @@ static int compact_req(struct pf *x, const struct info *b, struct strset *out)
 
 static void pf_alt(struct pf *x, struct info *out)
 {
+	struct reqlist *top = x->depth == 0 ? x->collect : NULL;
 	struct info b;
 	struct strset exact, req, one;
 	int all_exact = 1, exact_full = 0, req_ok = 1, alive = 0;
@@ -724,6 +784,8 @@ static void pf_alt(struct pf *x, struct info *out)
 	memset(&exact, 0, sizeof(exact));
 	memset(&req, 0, sizeof(req));
 	for (;;) {
+		if (top && x->top_branches++ == 0)
+			x->collect = top; /* gather the first branch's requirements */
 		pf_seq(x, &b);
 		if (x->bail) {
 			info_any(out);
@@ -763,36 +825,60 @@ static void pf_alt(struct pf *x, struct info *out)
 		out->set = req;
 }
 
+/* The groups into out (literals copied to a). */
+static void req_store(struct arena *a, const struct reqlist *l, struct lit_req *out)
+{
+	size_t g, k, n = 0;
+
+	for (g = 0; g < l->n; g++)
+		n += l->v[g].n;
+	out->lits = arena_alloc(a, n * sizeof(char *));
+	out->bits = arena_alloc(a, n);
+	out->n = 0;
+	out->mask = 0;
+	for (g = 0; g < l->n; g++) {
+		for (k = 0; k < l->v[g].n; k++) {
+			out->lits[out->n] = arena_strdup(a, l->v[g].v[k]);
+			out->bits[out->n++] = (unsigned char)(1u << g);
+		}
+		out->mask |= (unsigned char)(1u << g);
+	}
+}
+
 static int extract(struct arena *a, const char *src, int ascii, int squeeze,
-		   int *impossible_r, const char ***lits_r, size_t *n_r)
+		   int *impossible_r, struct lit_req *out)
 {
 	struct pf x;
 	struct info s;
+	struct reqlist top;
 	struct arena *scratch = arena_new(64 * 1024);
-	size_t k;
 	int ret = 0;
 
 	memset(&x, 0, sizeof(x));
+	memset(&top, 0, sizeof(top));
+	memset(out, 0, sizeof(*out));
 	x.a = scratch;
 	x.p = src;
 	x.end = src + strlen(src);
 	x.ascii = ascii;
 	x.squeeze = squeeze;
+	x.collect = &top;
 	pf_alt(&x, &s);
 	*impossible_r = 0;
 	if (x.bail || x.p != x.end) {
 		/* no requirement */
 	} else if (s.impossible) {
 		*impossible_r = 1;
+	} else if (!s.exact && x.top_branches == 1 && top.n > 0) {
+		/* a sequence at the top: each of its requirements holds */
+		req_store(a, &top, out);
+		ret = 1;
 	} else if (usable(&s.set)) {
-		struct strset best;
-		memset(&best, 0, sizeof(best));
-		better(&x, &best, &s.set);
-		s.set = best;
-		*lits_r = arena_alloc(a, s.set.n * sizeof(char *));
-		for (k = 0; k < s.set.n; k++)
-			(*lits_r)[k] = arena_strdup(a, s.set.v[k]);
-		*n_r = s.set.n;
+		struct reqlist one;
+		memset(&one, 0, sizeof(one));
+		better(&x, &one.v[0], &s.set);
+		one.n = 1;
+		req_store(a, &one, out);
 		ret = 1;
 	}
 	arena_free(&scratch);
@@ -800,32 +886,35 @@ static int extract(struct arena *a, const char *src, int ascii, int squeeze,
 }
 
 int prefilter_extract(struct arena *a, const char *src, unsigned int mods,
-		      const char ***lits_r, size_t *n_r)
+		      struct lit_req *out)
 {
 	int impossible;
 
+	memset(out, 0, sizeof(*out));
 	if (mods & RE_X)
 		return 0;
-	return extract(a, src, 0, 0, &impossible, lits_r, n_r);
+	return extract(a, src, 0, 0, &impossible, out);
 }
 
 int prefilter_extract_ascii(struct arena *a, const char *src, unsigned int mods,
-			    const char ***lits_r, size_t *n_r, int *impossible_r)
+			    struct lit_req *out, int *impossible_r)
 {
 	*impossible_r = 0;
+	memset(out, 0, sizeof(*out));
 	if (mods & RE_X)
 		return 0;
-	return extract(a, src, 1, 0, impossible_r, lits_r, n_r);
+	return extract(a, src, 1, 0, impossible_r, out);
 }
 
 int prefilter_extract_squeezed(struct arena *a, const char *src, unsigned int mods,
-			       const char ***lits_r, size_t *n_r)
+			       struct lit_req *out)
 {
 	int impossible;
 
+	memset(out, 0, sizeof(*out));
 	if (mods & RE_X)
 		return 0;
-	return extract(a, src, 1, 1, &impossible, lits_r, n_r);
+	return extract(a, src, 1, 1, &impossible, out);
 }
 
 size_t prefilter_squeeze(char *s, size_t n)
@@ -845,11 +934,12 @@ struct lit_entry {
 	const char *lit;
 	size_t len;
 	unsigned int rule;   /* rule index */
+	unsigned char bit;   /* its group's bit */
 	uint32_t next;       /* entry index + 1, 0 = end */
 };
 
 /* Entries hashed by their first three bytes. Large indexes (body rules)
-   also get a 2^24-bit map of those trigrams, so that most text
+   also get a small Bloom map of those trigrams, so that most text
    positions cost one bit test. */
 struct lit_index {
 	uint32_t *head;              /* entry index + 1 */
@@ -860,10 +950,17 @@ struct lit_index {
 };
 
 #define LIX_SEEN_MIN 256
+#define SEEN_BITS 18 /* 32 KB: stays in cache, few false hits */
 
 static uint32_t tri(const unsigned char *s)
 {
 	return ((uint32_t)s[0] << 16) | ((uint32_t)s[1] << 8) | s[2];
+}
+
+/* The bit of a trigram in the seen map (a one-hash Bloom filter). */
+static uint32_t seen_hash(uint32_t t)
+{
+	return (t * 2246822519u) >> (32 - SEEN_BITS);
 }
 
 static uint32_t tri_bucket(const struct lit_index *ix, uint32_t t)
@@ -871,7 +968,8 @@ static uint32_t tri_bucket(const struct lit_index *ix, uint32_t t)
 	return ((t * 2654435761u) >> 8) & ix->mask;
 }
 
-static void lit_index_add(struct lit_index *ix, const struct rule *r, const char *lit)
+static void lit_index_add(struct lit_index *ix, const struct rule *r, const char *lit,
+			  unsigned char bit)
 {
 	uint32_t t = tri((const unsigned char *)lit), b = tri_bucket(ix, t);
 	struct lit_entry *le = &ix->e[ix->n];
@@ -879,21 +977,19 @@ static void lit_index_add(struct lit_index *ix, const struct rule *r, const char
 	le->lit = lit;
 	le->len = strlen(lit);
 	le->rule = r->idx;
+	le->bit = bit;
 	le->next = ix->head[b];
 	ix->head[b] = (uint32_t)(ix->n + 1);
-	if (ix->seen != NULL)
-		ix->seen[t >> 3] |= (uint8_t)(1u << (t & 7));
+	if (ix->seen != NULL) {
+		uint32_t h = seen_hash(t);
+		ix->seen[h >> 3] |= (uint8_t)(1u << (h & 7));
+	}
 	ix->n++;
 }
 
-static size_t rule_nlits(const struct rule *r, int mode)
+static const struct lit_req *rule_req(const struct rule *r, int mode)
 {
-	return mode == 2 ? r->nslits : mode == 1 ? r->nalits : r->nlits;
-}
-
-static const char *rule_lit(const struct rule *r, int mode, size_t k)
-{
-	return mode == 2 ? r->slits[k] : mode == 1 ? r->alits[k] : r->lits[k];
+	return mode == 2 ? &r->sreq : mode == 1 ? &r->areq : &r->lreq;
 }
 
 struct lit_index *lit_index_build(struct arena *a, struct rule *const *rules, size_t n,
@@ -903,7 +999,7 @@ struct lit_index *lit_index_build(struct arena *a, struct rule *const *rules, si
 	size_t i, k, total = 0, buckets = 64;
 
 	for (i = 0; i < n; i++)
-		total += rule_nlits(rules[i], mode);
+		total += rule_req(rules[i], mode)->n;
 	if (total == 0)
 		return NULL;
 	while (buckets < total * 2)
@@ -913,10 +1009,12 @@ struct lit_index *lit_index_build(struct arena *a, struct rule *const *rules, si
 	ix->mask = (uint32_t)(buckets - 1);
 	ix->e = arena_zalloc(a, total * sizeof(*ix->e));
 	if (total >= LIX_SEEN_MIN)
-		ix->seen = arena_zalloc(a, (1u << 24) / 8);
-	for (i = 0; i < n; i++)
-		for (k = 0; k < rule_nlits(rules[i], mode); k++)
-			lit_index_add(ix, rules[i], rule_lit(rules[i], mode, k));
+		ix->seen = arena_zalloc(a, (1u << SEEN_BITS) / 8);
+	for (i = 0; i < n; i++) {
+		const struct lit_req *q = rule_req(rules[i], mode);
+		for (k = 0; k < q->n; k++)
+			lit_index_add(ix, rules[i], q->lits[k], q->bits[k]);
+	}
 	return ix;
 }
 
@@ -930,13 +1028,14 @@ void lit_index_scan(const struct lit_index *ix, const char *lower, size_t len,
 		return;
 	for (i = 0; i + PREFILTER_MIN_LEN <= len; i++) {
 		uint32_t t = tri(s + i), e;
-		if (ix->seen != NULL && !(ix->seen[t >> 3] & (1u << (t & 7))))
+		uint32_t h = seen_hash(t);
+		if (ix->seen != NULL && !(ix->seen[h >> 3] & (1u << (h & 7))))
 			continue;
 		for (e = ix->head[tri_bucket(ix, t)]; e != 0; e = ix->e[e - 1].next) {
 			const struct lit_entry *le = &ix->e[e - 1];
-			if (!marks[le->rule] && le->len <= len - i &&
+			if (!(marks[le->rule] & le->bit) && le->len <= len - i &&
 			    memcmp(le->lit, s + i, le->len) == 0)
-				marks[le->rule] = 1;
+				marks[le->rule] |= le->bit;
 		}
 	}
 }

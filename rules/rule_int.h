@@ -11,6 +11,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <stdint.h>
 
 #include "rules/rule.h"
 
@@ -40,6 +41,17 @@ struct rule_ud_cond {
 	const char *re_src;
 	unsigned int re_mods;
 	pcre2_code *code;
+};
+
+/* Required literals (prefilter.c): a rule cannot match unless, for each
+   of its groups (at most PREFILTER_GROUPS), one of the group's literals
+   occurs in the ASCII-lowercased text. */
+#define PREFILTER_GROUPS 3
+struct lit_req {
+	const char **lits;
+	unsigned char *bits;  /* per literal: its group's bit */
+	size_t n;             /* 0: no requirement, always run */
+	unsigned char mask;   /* the bits of all its groups */
 };
 
 /* Meta program: reverse Polish over doubles. */
@@ -72,6 +84,21 @@ struct meta_prog *meta_parse(struct arena *a, const char *src, meta_glob_fn glob
 /* Evaluates with vals[i] the value of refs[i]. stack must hold
    prog->max_stack + 1 doubles. */
 double meta_eval(const struct meta_prog *prog, const double *vals, double *stack);
+/* The same program with each reference resolved to an index of the
+   caller's value array (idx[i] for refs[i]; ~0u becomes missing):
+   compact, and read straight from the per-rule values at run time. */
+struct meta_rinsn {
+	uint32_t op;  /* enum meta_op */
+	uint32_t arg; /* M_RULE: value index; M_NUM: index into nums */
+};
+struct meta_rprog {
+	struct meta_rinsn *code;
+	size_t n;
+	const double *nums;
+};
+struct meta_rprog *meta_resolve(struct arena *a, const struct meta_prog *prog,
+				const unsigned int *idx, unsigned int missing);
+double meta_eval_resolved(const struct meta_rprog *prog, const double *vals, double *stack);
 
 struct rule {
 	const char *name;
@@ -86,6 +113,7 @@ struct rule {
 
 	/* Definition */
 	const char *hdr;      /* header/mimeheader field spec, e.g. "From:addr" */
+	unsigned int spec_id; /* header rules: index of hdr in ruleset specs */
 	int exists;           /* header NAME exists:Field */
 	int negate;           /* !~ */
 	const char *if_unset; /* [if-unset: X] */
@@ -117,17 +145,24 @@ struct rule {
 	int pre_same;         /* code itself can prefilter (already /m) */
 	int nl_free;          /* no match can contain "\n": the prefilter's
 				 answer is the rule's (rs_newline_free) */
+	int nonempty;         /* no match is empty (PCRE2_INFO_MINLENGTH > 0) */
 	struct meta_prog *meta;
 	unsigned int *meta_idx; /* meta refs resolved to rule indexes (or ~0u) */
+	struct meta_rprog *mres; /* meta resolved against the rule values */
 	unsigned int hit_flags;
-	const char **lits;    /* prefilter: one of these (lowercased) must occur */
-	size_t nlits;         /* 0: no prefilter, always run */
-	const char **alits;   /* the same for texts without bytes >= 0x80 */
-	size_t nalits;
+	struct lit_req lreq;  /* prefilter: literals that must occur */
+	struct lit_req areq;  /* the same for texts without bytes >= 0x80 */
 	int a_impossible;     /* cannot match a pure-ASCII text */
-	const char **slits;   /* body: for pure-ASCII texts squeezed to letters
+	struct lit_req sreq;  /* body: for pure-ASCII texts squeezed to letters
 				 and digits (prefilter_squeeze) */
-	size_t nslits;
+};
+
+/* A rule's prefilter verdict inputs, packed for the per-message loop so
+   that a rule ruled out touches no more than this. */
+struct rule_gate {
+	uint32_t idx;
+	unsigned char a_impossible;
+	unsigned char lmask, amask, smask; /* lreq, areq, sreq masks */
 };
 
 struct rule_setting {
@@ -159,17 +194,23 @@ struct ruleset {
 	struct lit_index *slix;               /* body, squeezed pure-ASCII text */
 	void *eval_data;      /* built by eval_ruleset_prepare at compile time */
 	struct arena_vec hgroups; /* struct rule_hgroup: header rules by field spec */
+	struct arena_vec specs;   /* const char *: the distinct field specs of
+				     header rules, so lookups go by number */
 	unsigned char *needed[4]; /* per score set and rule index: its result can
 				     matter (see mark_needed in compile.c) */
 	struct arena_vec runlist[4][RULE_T_COUNT]; /* per score set: the rules to
 				     run, by type in order; metas in dependency order */
+	struct arena_vec gates[4][RULE_T_COUNT]; /* struct rule_gate, one per
+				     runlist entry */
 	pcre2_match_context *mctx_proto;
+	int all_jit;          /* every rule regex is JIT-compiled */
 };
 
 /* Header rules reading the same field spec, with the literal index of
    those that have a prefilter (see prefilter.c). */
 struct rule_hgroup {
 	const char *spec;
+	unsigned int spec_id;
 	struct arena_vec rules;   /* struct rule * */
 	struct lit_index *lix;
 };
@@ -179,6 +220,10 @@ struct rule_kv {
 };
 
 /* parse.c / load.c */
+/* get() of a header rule's field spec, by its number in rs->specs
+   (text.c); the same as rule_ctx_get(ctx, spec), cached by number. */
+const char *rule_ctx_get_spec(struct rule_ctx *ctx, unsigned int id, const char *spec);
+
 struct rule *rs_rule(struct ruleset *rs, const char *name, int create);
 void rs_lint(struct ruleset *rs, const char *file, unsigned int line, const char *rule,
 	     enum rule_lint_severity sev, const char *fmt, ...) WN_PRINTF(6, 7);
@@ -208,18 +253,18 @@ int rs_newline_free(const char *src, unsigned int mods);
 
 /* prefilter.c */
 struct lit_index;
-/* Literals one of which must occur (ASCII-lowercased) for src to match;
-   returns 0 when the pattern gives no usable set. */
+/* The literals src needs to match (struct lit_req); returns 0 when the
+   pattern gives no usable requirement. */
 int prefilter_extract(struct arena *a, const char *src, unsigned int mods,
-		      const char ***lits_r, size_t *n_r);
+		      struct lit_req *out);
 /* The same analysis for texts without bytes >= 0x80: alternatives that
    need such a byte cannot match; *impossible_r when nothing can. */
 int prefilter_extract_ascii(struct arena *a, const char *src, unsigned int mods,
-			    const char ***lits_r, size_t *n_r, int *impossible_r);
+			    struct lit_req *out, int *impossible_r);
 /* The same for a pure-ASCII text from which every byte but letters and
    digits was removed ("v.i-a_g r a" reads "viagra"). */
 int prefilter_extract_squeezed(struct arena *a, const char *src, unsigned int mods,
-			       const char ***lits_r, size_t *n_r);
+			       struct lit_req *out);
 /* Squeezes s in place (keeps letters, digits, bytes >= 0x80); returns
    the new length. */
 size_t prefilter_squeeze(char *s, size_t n);
@@ -227,8 +272,8 @@ size_t prefilter_squeeze(char *s, size_t n);
    2 squeezed. NULL if none has any. */
 struct lit_index *lit_index_build(struct arena *a, struct rule *const *rules, size_t n,
 				  int mode);
-/* Sets marks[rule idx] for every rule one of whose literals occurs in
-   the lowercased text. */
+/* Sets, in marks[rule idx], the group bit of every literal of that rule
+   that occurs in the lowercased text. */
 void lit_index_scan(const struct lit_index *ix, const char *lower, size_t len,
 		    unsigned char *marks);
 

@@ -65,16 +65,25 @@ struct rule_ctx *rule_ctx_new(struct arena *a, const struct ruleset *rs,
 
 /* ---- matching ---- */
 
-/* Number of matches of code in s (at most max). */
-static unsigned int count_matches(struct run *rn, const pcre2_code *code, const char *s,
-				  size_t len, unsigned int max)
+/* pcre2_jit_match skips pcre2_match's checks when every rule regex was
+   JIT-compiled (ruleset_compile sets all_jit). */
+static int rx_match(const struct run *rn, const pcre2_code *code, const char *s, size_t len,
+		    PCRE2_SIZE ofs)
 {
-	PCRE2_SIZE ofs = 0;
+	if (rn->rs->all_jit)
+		return pcre2_jit_match(code, (PCRE2_SPTR)s, len, ofs, 0, rn->md, rn->mc);
+	return pcre2_match(code, (PCRE2_SPTR)s, len, ofs, 0, rn->md, rn->mc);
+}
+
+/* Number of matches of code in s from offset ofs on (at most max). */
+static unsigned int count_from(struct run *rn, const pcre2_code *code, const char *s,
+			       size_t len, PCRE2_SIZE ofs, unsigned int max)
+{
 	unsigned int n = 0;
 
 	while (n < max && ofs <= len) {
 		PCRE2_SIZE *ov;
-		int rc = pcre2_match(code, (PCRE2_SPTR)s, len, ofs, 0, rn->md, rn->mc);
+		int rc = rx_match(rn, code, s, len, ofs);
 		if (rc < 0)
 			break;
 		n++;
@@ -84,9 +93,15 @@ static unsigned int count_matches(struct run *rn, const pcre2_code *code, const 
 	return n;
 }
 
+static unsigned int count_matches(struct run *rn, const pcre2_code *code, const char *s,
+				  size_t len, unsigned int max)
+{
+	return count_from(rn, code, s, len, 0, max);
+}
+
 static int matches(struct run *rn, const pcre2_code *code, const char *s, size_t len)
 {
-	return pcre2_match(code, (PCRE2_SPTR)s, len, 0, 0, rn->md, rn->mc) >= 0;
+	return rx_match(rn, code, s, len, 0) >= 0;
 }
 
 static unsigned int rule_max_hits(const struct rule *r)
@@ -137,7 +152,7 @@ static int run_eval(struct run *rn, const struct rule *r)
 
 static void run_header(struct run *rn, const struct rule *r)
 {
-	const char *v = rule_ctx_get(rn->ctx, r->hdr);
+	const char *v = rule_ctx_get_spec(rn->ctx, r->spec_id, r->hdr);
 	unsigned int n;
 
 	if (r->exists) {
@@ -183,14 +198,23 @@ static void run_lines(struct run *rn, const struct rule *r, const struct rule_te
 		return;
 	if (r->pre_same && !matches(rn, r->code, joined, joined_len))
 		return;
+	if (r->type == RULE_T_BODY && (r->tflags & TF_NOSUBJECT))
+		i = 1;
 	if ((r->pre != NULL || r->pre_same) && r->nl_free &&
 	    !(r->tflags & (TF_MULTIPLE | TF_NOSUBJECT))) {
 		/* no match spans lines: the joined text's answer is the rule's */
 		got_hit(rn, r, 1);
 		return;
 	}
-	if (r->type == RULE_T_BODY && (r->tflags & TF_NOSUBJECT))
-		i = 1;
+	if ((r->pre != NULL || r->pre_same) && r->nl_free && r->nonempty) {
+		/* nor is any empty: the joined text holds the same matches,
+		   line after line */
+		n = count_from(rn, r->pre != NULL ? r->pre : r->code, joined, joined_len,
+			       i > 0 && t->count > 0 ? t->lens[0] + 1 : 0, max);
+		if (n > 0)
+			got_hit(rn, r, n);
+		return;
+	}
 	for (; i < t->count && n < max; i++)
 		n += count_matches(rn, r->code, t->lines[i], t->lens[i], max - n);
 	if (n > 0)
@@ -339,14 +363,21 @@ static void run_uri_detail(struct run *rn, const struct rule *r)
 	}
 }
 
+/* Can the rule behind g match this message, as far as the literal
+   prefilter knows? */
+static int gate_open(const struct run *rn, size_t type, const struct rule_gate *g)
+{
+	if (rn->ascii[type]) {
+		/* pure-ASCII text */
+		return !g->a_impossible && (rn->marks[g->idx] & g->amask) == g->amask &&
+		       (rn->smarks == NULL || (rn->smarks[g->idx] & g->smask) == g->smask);
+	}
+	/* otherwise every group of its literals must have occurred */
+	return (rn->marks[g->idx] & g->lmask) == g->lmask;
+}
+
 static void run_rule(struct run *rn, const struct rule *r)
 {
-	if (rn->ascii[r->type]) {
-		if (r->a_impossible || (r->nalits > 0 && !rn->marks[r->idx]) ||
-		    (r->nslits > 0 && rn->smarks != NULL && !rn->smarks[r->idx]))
-			return; /* cannot match this pure-ASCII text */
-	} else if (r->nlits > 0 && !rn->marks[r->idx])
-		return; /* none of its literals occurs: it cannot match */
 	if (r->eval != NULL) {
 		int n = run_eval(rn, r);
 		if (n > 0)
@@ -440,7 +471,7 @@ static void prefilter_headers(struct run *rn)
 	size_t i;
 
 	for (i = 0; i < rn->rs->hgroups.count; i++) {
-		const char *v = rule_ctx_get(rn->ctx, g[i].spec);
+		const char *v = rule_ctx_get_spec(rn->ctx, g[i].spec_id, g[i].spec);
 		if (v != NULL)
 			lit_index_scan(g[i].lix, lower_copy(rn->ctx->arena, v, strlen(v)), strlen(v),
 				       rn->marks);
@@ -486,25 +517,15 @@ static void run_metas(struct run *rn)
 {
 	const struct ruleset *rs = rn->rs;
 	struct rule *const *v = rs->runlist[rn->set & 3][RULE_T_META].v;
-	size_t n = rs->runlist[rn->set & 3][RULE_T_META].count;
+	size_t n = rs->runlist[rn->set & 3][RULE_T_META].count, i;
 	double *stack = arena_alloc(rn->ctx->arena, (rs->max_meta_stack + 2) * sizeof(double));
-	double *refv = NULL;
-	size_t refcap = 0, i, k;
 
+	/* vals has one slot past the last rule, always 0: the value of an
+	   unknown name (meta_resolve) */
 	for (i = 0; i < n; i++) {
-		const struct rule *r = v[i];
-		double res;
-		if (r->meta->nrefs > refcap) {
-			refcap = r->meta->nrefs * 2;
-			refv = arena_alloc(rn->ctx->arena, refcap * sizeof(double));
-		}
-		for (k = 0; k < r->meta->nrefs; k++) {
-			unsigned int d = r->meta_idx[k];
-			refv[k] = d == ~0u ? 0 : rn->vals[d];
-		}
-		res = meta_eval(r->meta, refv, stack);
+		double res = meta_eval_resolved(v[i]->mres, rn->vals, stack);
 		if (res != 0)
-			got_hit(rn, r, res);
+			got_hit(rn, v[i], res);
 	}
 }
 
@@ -544,12 +565,14 @@ void ruleset_run(const struct ruleset *rs, struct rule_ctx *ctx, struct hit_list
 	seed_values(&rn);
 	for (t = 0; t < RULE_T_COUNT; t++) {
 		const struct arena_vec *list = &rs->runlist[rn.set & 3][t];
+		const struct rule_gate *g = rs->gates[rn.set & 3][t].v;
 		struct rule *const *v = list->v;
 		if (t == RULE_T_META)
 			continue;
 		prefilter_type(&rn, t);
 		for (i = 0; i < list->count; i++)
-			run_rule(&rn, v[i]);
+			if (gate_open(&rn, t, &g[i]))
+				run_rule(&rn, v[i]);
 	}
 	run_metas(&rn);
 	pcre2_match_data_free(rn.md);

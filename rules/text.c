@@ -27,6 +27,7 @@
 #include "lib/html.h"
 #include "lib/uri.h"
 #include "rules/eval_int.h"
+#include "rules/rule_int.h"
 
 #define BODY_SCAN_SIZE 50000
 #define RAWBODY_SCAN_SIZE 500000
@@ -45,6 +46,7 @@ struct text_state {
 	struct get_entry *cache[CACHE_BUCKETS];
 	struct rule_text *body, *rawbody;
 	const char **decoded; /* per top-level header, lazily */
+	struct get_entry **by_spec; /* per ruleset field spec number, lazily */
 };
 
 static struct text_state *state(struct rule_ctx *ctx)
@@ -227,13 +229,15 @@ static void header_values(struct rule_ctx *ctx, const char *name, int raw,
 
 	for (i = 0; i < l->count; i++) {
 		const struct msg_header *h = &l->v[i];
-		if (strcasecmp(h->name, name) != 0)
+		/* first letters first: most names differ there */
+		if (tolower((unsigned char)h->name[0]) != tolower((unsigned char)name[0]) ||
+		    strcasecmp(h->name, name) != 0)
 			continue;
 		if (raw)
 			vals_push(ctx, out, raw_value(ctx->arena, h));
 		else
-			vals_push(ctx, out, arena_printf(ctx->arena, "%s\n",
-							 decoded_at(ctx, i)));
+			vals_push(ctx, out, arena_strcat(ctx->arena, decoded_at(ctx, i), "\n",
+							 (char *)NULL));
 	}
 }
 
@@ -248,8 +252,8 @@ static void all_headers(struct rule_ctx *ctx, int raw, struct vals *out)
 			vals_push(ctx, out, arena_printf(ctx->arena, "%s:%.*s\n", h->name,
 							 (int)h->raw_len, h->raw));
 		else
-			vals_push(ctx, out, arena_printf(ctx->arena, "%s: %s\n", h->name,
-							 decoded_at(ctx, i)));
+			vals_push(ctx, out, arena_strcat(ctx->arena, h->name, ": ",
+							 decoded_at(ctx, i), "\n", (char *)NULL));
 	}
 }
 
@@ -567,6 +571,19 @@ static struct get_entry *get_entry(struct rule_ctx *ctx, const char *spec)
 const char *rule_ctx_get(struct rule_ctx *ctx, const char *spec)
 {
 	return get_entry(ctx, spec)->joined;
+}
+
+const char *rule_ctx_get_spec(struct rule_ctx *ctx, unsigned int id, const char *spec)
+{
+	struct text_state *st = state(ctx);
+
+	if (id >= ctx->rs->specs.count)
+		return rule_ctx_get(ctx, spec);
+	if (st->by_spec == NULL)
+		st->by_spec = arena_zalloc(ctx->arena, ctx->rs->specs.count * sizeof(*st->by_spec));
+	if (st->by_spec[id] == NULL)
+		st->by_spec[id] = get_entry(ctx, spec);
+	return st->by_spec[id]->joined;
 }
 
 size_t text_get_list(struct rule_ctx *ctx, const char *spec, const char *const **v_r)
