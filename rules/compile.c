@@ -684,8 +684,6 @@ static void order_metas(struct ruleset *rs)
 		size_t r = queue[head++];
 		size_t *u = users[r].v;
 		*ARENA_VEC_PUSH(rs->arena, &rs->metas, struct rule *) = v[r];
-		v[r]->mres = meta_resolve(rs->arena, v[r]->meta, v[r]->meta_idx,
-					  (unsigned int)rs->rules.count);
 		for (k = 0; k < users[r].count; k++)
 			if (--pending[u[k]] == 0)
 				queue[qn++] = u[k];
@@ -783,6 +781,8 @@ static void mark_needed(struct ruleset *rs)
 			for (k = 0; k < v[i]->meta->nrefs; k++)
 				if (v[i]->meta_idx[k] != ~0u)
 					read[v[i]->meta_idx[k]] = 1;
+	for (i = 0; i < n; i++)
+		v[i]->lazy = read[i] && strncmp(v[i]->name, "__", 2) == 0 && v[i]->loaded;
 	for (s = 0; s < 4; s++) {
 		rs->needed[s] = arena_zalloc(rs->arena, n + 1);
 		for (i = 0; i < n; i++) {
@@ -812,6 +812,65 @@ static int wanted(const struct ruleset *rs, const struct rule *r, unsigned int s
 	return 1;
 }
 
+/* ---- metas: resolved, short-circuit, lazy subrules ---- */
+
+static int ref_boolean(void *ud, unsigned int idx)
+{
+	const struct ruleset *rs = ud;
+	const struct rule *r;
+
+	if (idx >= rs->rules.count)
+		return 1; /* the always-0 slot */
+	r = ((struct rule *const *)rs->rules.v)[idx];
+	if (r->type == RULE_T_META)
+		return r->mres != NULL && r->mres->boolean;
+	/* a regex rule hit once has value 1, one that could not load stays
+	   0; evals and names only other checks report can count more */
+	if (!r->loaded)
+		return r->has_def && r->eval_name == NULL;
+	return r->eval == NULL && !(r->tflags & TF_MULTIPLE);
+}
+
+/* Rough cost of working a value out at that point: metas and evals are
+   cheap, a regex with required literals is mostly skipped, one without
+   runs over the whole text, the longer the pattern the slower. */
+static unsigned int ref_cost(void *ud, unsigned int idx)
+{
+	const struct ruleset *rs = ud;
+	const struct rule *r;
+
+	if (idx >= rs->rules.count)
+		return 0;
+	r = ((struct rule *const *)rs->rules.v)[idx];
+	if (!r->lazy)
+		return 0;
+	if (r->type == RULE_T_META)
+		return 1 + (r->mres != NULL ? r->mres->cost : 0);
+	if (r->eval != NULL || r->lreq.n > 0 || r->areq.n > 0)
+		return 2;
+	if (r->type == RULE_T_HEADER || r->re_src == NULL)
+		return 4;
+	return 16 + (unsigned int)(strlen(r->re_src) / 16);
+}
+
+/* In dependency order, so a meta's references are resolved first. */
+static void resolve_metas(struct ruleset *rs)
+{
+	struct rule **m = rs->metas.v;
+	struct meta_ref_info info = { ref_boolean, ref_cost, rs };
+	size_t i;
+
+	for (i = 0; i < rs->metas.count; i++) {
+		m[i]->mres = meta_resolve(rs->arena, m[i]->meta, m[i]->meta_idx,
+					  (unsigned int)rs->rules.count, &info);
+		if (m[i]->mres == NULL) {
+			m[i]->loaded = 0;
+			m[i]->skip = "meta: cannot resolve";
+		} else if (m[i]->mres->max_stack > rs->max_meta_stack)
+			rs->max_meta_stack = m[i]->mres->max_stack;
+	}
+}
+
 static struct rule_gate rule_gate(const struct rule *r)
 {
 	struct rule_gate g;
@@ -829,13 +888,25 @@ static void build_runlists(struct ruleset *rs)
 	unsigned int s;
 	size_t t, i;
 
+	rs->gate_of = arena_zalloc(rs->arena, (rs->rules.count + 1) * sizeof(struct rule_gate));
+	rs->ready_proto = arena_alloc(rs->arena, rs->rules.count + 1);
+	for (i = 0; i < rs->rules.count; i++) {
+		const struct rule *r = ((struct rule *const *)rs->rules.v)[i];
+		rs->gate_of[i] = rule_gate(r);
+		rs->ready_proto[i] = !r->lazy;
+	}
+	rs->ready_proto[rs->rules.count] = 1;
 	for (s = 0; s < 4; s++) {
+		rs->runnable[s] = arena_zalloc(rs->arena, rs->rules.count + 1);
 		for (t = 0; t < RULE_T_COUNT; t++) {
 			const struct arena_vec *src = t == RULE_T_META ? &rs->metas : &rs->order[t];
 			struct rule **v = src->v;
 			for (i = 0; i < src->count; i++) {
 				if (!wanted(rs, v[i], s))
 					continue;
+				rs->runnable[s][v[i]->idx] = 1;
+				if (v[i]->lazy)
+					continue; /* run when a meta asks */
 				*ARENA_VEC_PUSH(rs->arena, &rs->runlist[s][t], struct rule *) = v[i];
 				*ARENA_VEC_PUSH(rs->arena, &rs->gates[s][t], struct rule_gate) =
 					rule_gate(v[i]);
@@ -911,6 +982,7 @@ int ruleset_compile(struct ruleset *rs, const char **err_r)
 	}
 	group_headers(rs);
 	mark_needed(rs);
+	resolve_metas(rs);
 	build_runlists(rs);
 	rs->eval_data = eval_ruleset_prepare(rs, rs->arena);
 	rs->all_jit = all_jitted(rs);

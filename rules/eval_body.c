@@ -275,21 +275,20 @@ EVAL_FN(check_body_length)
 	return (double)body <= eval_arg_num(a, 0, 0);
 }
 
-EVAL_FN(check_for_uppercase)
+/* SA's upper-case percentage of the text's lines that look like prose;
+   -1 where SA skips the message (charsets whose text looks upper-case). */
+static double uppercase_pct(struct rule_ctx *ctx, const struct rule_text *t)
 {
-	const struct rule_text *t = arg_text(ctx, a);
-	double min = eval_arg_num(a, 0, 0), max = eval_arg_num(a, 1, 0), pct;
 	long len = 0, lower = 0, upper = 0;
 	size_t i, k;
 
-	/* SA skips charsets whose text looks upper-case (CJK, Cyrillic...) */
 	for (i = 0; i < ctx->msg->nparts; i++) {
 		const char *cs = ctx->msg->parts[i]->charset;
 		if (cs != NULL && eval_re_match(ctx,
 			"^(?:(?:x-)?(?:iso-2022|euc|shift)[-_]?jis|iso-2022-[jk][pr]|ks_c_5601-1987|"
 			"euc-kr|big5|gb2312|gbk|gb18030|koi8-[ru]|windows-125[16]|cp125[16]|"
 			"iso-8859-[5678]|cp866|ibm866|iso-2022-cn|hz-gb-2312)$", 1, cs, strlen(cs)))
-			return 0;
+			return -1;
 	}
 	for (i = 0; i < t->count; i++) {
 		const char *s = t->lines[i];
@@ -307,8 +306,26 @@ EVAL_FN(check_for_uppercase)
 		}
 	}
 	if (len < 200 || upper + lower == 0)
-		pct = 0;
-	else
-		pct = 100.0 * (double)upper / (double)(upper + lower);
-	return pct > min && pct <= max;
+		return 0;
+	return 100.0 * (double)upper / (double)(upper + lower);
+}
+
+EVAL_FN(check_for_uppercase)
+{
+	double min = eval_arg_num(a, 0, 0), max = eval_arg_num(a, 1, 0), *pct;
+	void **slots = eval_slots(ctx);
+	int raw = a->type == RULE_T_RAWBODY;
+
+	/* the same for every __UPPERCASE_* range: once per message and text */
+	if (slots[EVAL_SLOT_UPPER] == NULL) {
+		pct = arena_alloc(ctx->arena, 2 * sizeof(double));
+		pct[0] = pct[1] = -2;
+		slots[EVAL_SLOT_UPPER] = pct;
+	}
+	pct = slots[EVAL_SLOT_UPPER];
+	if (pct[raw] == -2)
+		pct[raw] = uppercase_pct(ctx, arg_text(ctx, a));
+	if (pct[raw] < 0)
+		return 0;
+	return pct[raw] > min && pct[raw] <= max;
 }

@@ -67,7 +67,7 @@ static int msn_groups(struct rule_ctx *ctx)
 
 /* 0: nothing, 1: HELO'd as hotmail without being it, 2: From hotmail.com
    without a Hotmail trail. */
-static int hotmail_state(struct rule_ctx *ctx)
+static int hotmail_state_uncached(struct rule_ctx *ctx)
 {
 	const char *rcvd = collapsed(ctx, eval_sget(ctx, "Received"));
 	const char *ipv = rule_ctx_get(ctx, "X-Originating-Ip");
@@ -89,6 +89,20 @@ static int hotmail_state(struct rule_ctx *ctx)
 		return 1;
 	return eval_re_match(ctx, "\\bhotmail\\.com$", 1, eval_sget(ctx, "From:addr"),
 			     strlen(eval_sget(ctx, "From:addr"))) ? 2 : 0;
+}
+
+/* Both hotmail tests read the same state: worked out once per message. */
+static int hotmail_state(struct rule_ctx *ctx)
+{
+	void **slots = eval_slots(ctx);
+	int *st = slots[EVAL_SLOT_HOTMAIL];
+
+	if (st == NULL) {
+		st = arena_alloc(ctx->arena, sizeof(*st));
+		*st = hotmail_state_uncached(ctx);
+		slots[EVAL_SLOT_HOTMAIL] = st;
+	}
+	return *st;
 }
 
 EVAL_FN(check_for_forged_hotmail_received_headers)

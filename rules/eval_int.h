@@ -110,7 +110,8 @@ int eval_charsets_faraway(struct rule_ctx *ctx, const char *charsets);
 /* Per-message slots in ctx->eval_state (eval.c). */
 void **eval_slots(struct rule_ctx *ctx);
 enum { EVAL_SLOT_RELAYS, EVAL_SLOT_RE, EVAL_SLOT_MIME, EVAL_SLOT_IMAGES, EVAL_SLOT_BODY,
-       EVAL_SLOT_MD, EVAL_SLOT_FREEMAIL, EVAL_SLOT_DATE_DIFF, EVAL_SLOTS };
+       EVAL_SLOT_MD, EVAL_SLOT_FREEMAIL, EVAL_SLOT_DATE_DIFF, EVAL_SLOT_UPPER,
+       EVAL_SLOT_HOTMAIL, EVAL_SLOTS };
 
 /* Every eval function, by file. Each has the rule_eval_fn signature. */
 #define EVAL_FN(name) int name(struct rule_ctx *ctx, const struct rule_eval_args *a)

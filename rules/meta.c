@@ -441,45 +441,232 @@ double meta_eval(const struct meta_prog *prog, const double *vals, double *stack
 	return sp > 0 ? stack[sp - 1] : 0;
 }
 
-struct meta_rprog *meta_resolve(struct arena *a, const struct meta_prog *prog,
-				const unsigned int *idx, unsigned int missing)
-{
-	struct meta_rprog *r = arena_zalloc(a, sizeof(*r));
-	size_t i, nnum = 0;
-	double *nums;
+/* ---- short-circuit programs ----
+ *
+ * meta_resolve turns a program into a tree, orders the operands of each
+ * && and || chain whose operands are all 0 or 1 by cost (then the order
+ * cannot change the value), and emits code that jumps over what it need
+ * not evaluate, as Perl does: "a && b" never looks at b when a is 0.
+ * References are resolved to indexes of the caller's value array, so an
+ * operand can be worked out only when it is needed (meta_run's fn). */
 
-	for (i = 0; i < prog->n; i++)
-		nnum += prog->code[i].op == M_NUM;
-	r->code = arena_alloc(a, (prog->n + 1) * sizeof(*r->code));
-	nums = arena_alloc(a, (nnum + 1) * sizeof(double));
-	r->n = prog->n;
-	r->nums = nums;
-	for (i = 0, nnum = 0; i < prog->n; i++) {
-		const struct meta_insn *in = &prog->code[i];
-		r->code[i].op = (uint32_t)in->op;
-		if (in->op == M_NUM) {
-			nums[nnum] = in->num;
-			r->code[i].arg = (uint32_t)nnum++;
-		} else if (in->op == M_RULE)
-			r->code[i].arg = idx[in->ref] != ~0u ? idx[in->ref] : missing;
-		else
-			r->code[i].arg = 0;
-	}
-	return r;
+struct mnode {
+	enum meta_op op;
+	uint32_t arg;            /* M_RULE: value index; M_NUM: nums index */
+	struct mnode *kid[3];
+	int boolean;             /* its value is always 0 or 1 */
+	unsigned int cost;
+};
+
+struct mbuild {
+	struct arena *a;
+	const struct meta_prog *prog;
+	const unsigned int *idx;
+	unsigned int missing;
+	const struct meta_ref_info *info;
+	double *nums;
+	size_t nnum;
+	struct meta_sinsn *code;
+	size_t n;
+};
+
+static int op_boolean(enum meta_op op)
+{
+	return op == M_NOT || (op >= M_GT && op <= M_NE);
 }
 
-double meta_eval_resolved(const struct meta_rprog *prog, const double *vals, double *stack)
+static struct mnode *mnode_new(struct mbuild *b, enum meta_op op)
 {
-	size_t i, sp = 0;
+	struct mnode *n = arena_zalloc(b->a, sizeof(*n));
 
-	for (i = 0; i < prog->n; i++) {
-		const struct meta_rinsn *in = &prog->code[i];
-		if (in->op == M_RULE)
-			stack[sp++] = vals[in->arg];
-		else if (in->op == M_NUM)
+	n->op = op;
+	return n;
+}
+
+static struct mnode *leaf(struct mbuild *b, const struct meta_insn *in)
+{
+	struct mnode *n = mnode_new(b, in->op);
+
+	if (in->op == M_NUM) {
+		b->nums[b->nnum] = in->num;
+		n->arg = (uint32_t)b->nnum++;
+		n->boolean = in->num == 0 || in->num == 1;
+		return n;
+	}
+	n->arg = b->idx[in->ref] != ~0u ? b->idx[in->ref] : b->missing;
+	n->boolean = b->info->boolean(b->info->ud, n->arg);
+	n->cost = b->info->cost(b->info->ud, n->arg);
+	return n;
+}
+
+static int arity(enum meta_op op)
+{
+	return op == M_NOT || op == M_NEG ? 1 : op == M_COND ? 3 : 2;
+}
+
+static struct mnode *build_tree(struct mbuild *b)
+{
+	struct mnode **st = arena_alloc(b->a, (b->prog->n + 1) * sizeof(*st));
+	size_t i, sp = 0;
+	int k;
+
+	for (i = 0; i < b->prog->n; i++) {
+		const struct meta_insn *in = &b->prog->code[i];
+		struct mnode *n;
+		if (in->op == M_NUM || in->op == M_RULE) {
+			st[sp++] = leaf(b, in);
+			continue;
+		}
+		n = mnode_new(b, in->op);
+		for (k = arity(in->op) - 1; k >= 0; k--)
+			n->kid[k] = st[--sp];
+		n->boolean = op_boolean(in->op);
+		for (k = 0; k < arity(in->op); k++)
+			n->cost += n->kid[k]->cost;
+		if (in->op == M_AND || in->op == M_OR)
+			n->boolean = n->kid[0]->boolean && n->kid[1]->boolean;
+		if (in->op == M_COND)
+			n->boolean = n->kid[1]->boolean && n->kid[2]->boolean;
+		st[sp++] = n;
+	}
+	return sp == 1 ? st[0] : NULL;
+}
+
+/* The operands of a chain of one && or || operator, left to right. */
+static size_t chain(struct mnode *n, enum meta_op op, struct mnode **out, size_t max, size_t k)
+{
+	if (n->op == op && k < max) {
+		k = chain(n->kid[0], op, out, max, k);
+		return chain(n->kid[1], op, out, max, k);
+	}
+	if (k < max)
+		out[k] = n;
+	return k + 1;
+}
+
+static void emit_one(struct mbuild *b, enum meta_op op, uint32_t arg)
+{
+	b->code[b->n].op = (uint32_t)op;
+	b->code[b->n].arg = arg;
+	b->n++;
+}
+
+static size_t emit_node(struct mbuild *b, const struct mnode *n);
+
+#define META_CHAIN_MAX 256
+
+/* Emits a chain; returns the stack it needs. */
+static size_t emit_chain(struct mbuild *b, struct mnode *n)
+{
+	struct mnode *v[META_CHAIN_MAX];
+	size_t cnt = chain(n, n->op, v, META_CHAIN_MAX, 0), i, k, need = 0, *jumps;
+
+	if (cnt > META_CHAIN_MAX)
+		return 0; /* cannot happen: META_MAX_INSNS keeps chains short */
+	if (n->boolean) {
+		/* stable insertion sort, cheapest first */
+		for (i = 1; i < cnt; i++) {
+			struct mnode *t = v[i];
+			for (k = i; k > 0 && v[k - 1]->cost > t->cost; k--)
+				v[k] = v[k - 1];
+			v[k] = t;
+		}
+	}
+	jumps = arena_alloc(b->a, cnt * sizeof(size_t));
+	for (i = 0; i < cnt; i++) {
+		size_t nd = emit_node(b, v[i]);
+		if (nd > need)
+			need = nd;
+		if (i + 1 < cnt) {
+			jumps[i] = b->n;
+			emit_one(b, n->op == M_AND ? M_ANDJ : M_ORJ, 0);
+		}
+	}
+	for (i = 0; i + 1 < cnt; i++)
+		b->code[jumps[i]].arg = (uint32_t)b->n;
+	return need;
+}
+
+/* Emits n; returns the stack depth it needs. */
+static size_t emit_node(struct mbuild *b, const struct mnode *n)
+{
+	size_t need = 0, d;
+	int k;
+
+	if (n->op == M_NUM || n->op == M_RULE) {
+		emit_one(b, n->op, n->arg);
+		return 1;
+	}
+	if (n->op == M_AND || n->op == M_OR)
+		return emit_chain(b, (struct mnode *)n);
+	for (k = 0; k < arity(n->op); k++) {
+		d = (size_t)k + emit_node(b, n->kid[k]);
+		if (d > need)
+			need = d;
+	}
+	emit_one(b, n->op, 0);
+	return need;
+}
+
+struct meta_sprog *meta_resolve(struct arena *a, const struct meta_prog *prog,
+				const unsigned int *idx, unsigned int missing,
+				const struct meta_ref_info *info)
+{
+	struct meta_sprog *out = arena_zalloc(a, sizeof(*out));
+	struct mbuild b;
+	struct mnode *root;
+
+	memset(&b, 0, sizeof(b));
+	b.a = a;
+	b.prog = prog;
+	b.idx = idx;
+	b.missing = missing;
+	b.info = info;
+	b.nums = arena_alloc(a, (prog->n + 1) * sizeof(double));
+	/* every && and || adds at most one jump per operand */
+	b.code = arena_alloc(a, (2 * prog->n + 1) * sizeof(*b.code));
+	root = build_tree(&b);
+	if (root == NULL)
+		return NULL;
+	out->max_stack = emit_node(&b, root);
+	out->code = b.code;
+	out->n = b.n;
+	out->nums = b.nums;
+	out->cost = root->cost;
+	out->boolean = root->boolean;
+	return out;
+}
+
+double meta_run(const struct meta_sprog *prog, const double *vals, const unsigned char *ready,
+		meta_value_fn fn, void *ud, double *stack)
+{
+	size_t pc, sp = 0;
+
+	for (pc = 0; pc < prog->n; pc++) {
+		const struct meta_sinsn *in = &prog->code[pc];
+		switch ((enum meta_op)in->op) {
+		case M_RULE:
+			stack[sp++] = ready[in->arg] ? vals[in->arg] : fn(ud, in->arg);
+			break;
+		case M_NUM:
 			stack[sp++] = prog->nums[in->arg];
-		else
+			break;
+		case M_ANDJ:
+			if (stack[sp - 1] == 0)
+				pc = in->arg - 1; /* a false operand is the value */
+			else
+				sp--;
+			break;
+		case M_ORJ:
+			if (stack[sp - 1] != 0)
+				pc = in->arg - 1; /* a true operand is the value */
+			else
+				sp--;
+			break;
+		default:
 			sp = meta_apply((enum meta_op)in->op, stack, sp);
+			break;
+		}
 	}
 	return sp > 0 ? stack[sp - 1] : 0;
 }

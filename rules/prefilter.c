@@ -933,34 +933,36 @@ size_t prefilter_squeeze(char *s, size_t n)
 struct lit_entry {
 	const char *lit;
 	size_t len;
+	uint32_t tri;        /* its first three bytes */
 	unsigned int rule;   /* rule index */
 	unsigned char bit;   /* its group's bit */
 	uint32_t next;       /* entry index + 1, 0 = end */
 };
 
-/* Entries hashed by their first three bytes. Large indexes (body rules)
-   also get a small Bloom map of those trigrams, so that most text
-   positions cost one bit test. */
+/* Entries hashed by their first three bytes, and a Bloom map of those
+   trigrams (one hash, about 32 bits per entry, at most 32 KB) so that
+   most text positions cost one bit test. */
 struct lit_index {
 	uint32_t *head;              /* entry index + 1 */
 	uint32_t mask;               /* buckets - 1 */
 	struct lit_entry *e;
 	size_t n;
-	uint8_t *seen;               /* NULL for small indexes */
+	uint8_t *seen;
+	unsigned int seen_shift;     /* 32 - log2(bits in seen) */
 };
 
-#define LIX_SEEN_MIN 256
-#define SEEN_BITS 18 /* 32 KB: stays in cache, few false hits */
+#define SEEN_MIN_LOG2 9
+#define SEEN_MAX_LOG2 18
 
 static uint32_t tri(const unsigned char *s)
 {
 	return ((uint32_t)s[0] << 16) | ((uint32_t)s[1] << 8) | s[2];
 }
 
-/* The bit of a trigram in the seen map (a one-hash Bloom filter). */
-static uint32_t seen_hash(uint32_t t)
+/* The bit of a trigram in the seen map. */
+static uint32_t seen_hash(const struct lit_index *ix, uint32_t t)
 {
-	return (t * 2246822519u) >> (32 - SEEN_BITS);
+	return (t * 2246822519u) >> ix->seen_shift;
 }
 
 static uint32_t tri_bucket(const struct lit_index *ix, uint32_t t)
@@ -971,19 +973,18 @@ static uint32_t tri_bucket(const struct lit_index *ix, uint32_t t)
 static void lit_index_add(struct lit_index *ix, const struct rule *r, const char *lit,
 			  unsigned char bit)
 {
-	uint32_t t = tri((const unsigned char *)lit), b = tri_bucket(ix, t);
+	uint32_t t = tri((const unsigned char *)lit), b = tri_bucket(ix, t), h;
 	struct lit_entry *le = &ix->e[ix->n];
 
 	le->lit = lit;
 	le->len = strlen(lit);
+	le->tri = t;
 	le->rule = r->idx;
 	le->bit = bit;
 	le->next = ix->head[b];
 	ix->head[b] = (uint32_t)(ix->n + 1);
-	if (ix->seen != NULL) {
-		uint32_t h = seen_hash(t);
-		ix->seen[h >> 3] |= (uint8_t)(1u << (h & 7));
-	}
+	h = seen_hash(ix, t);
+	ix->seen[h >> 3] |= (uint8_t)(1u << (h & 7));
 	ix->n++;
 }
 
@@ -997,6 +998,7 @@ struct lit_index *lit_index_build(struct arena *a, struct rule *const *rules, si
 {
 	struct lit_index *ix;
 	size_t i, k, total = 0, buckets = 64;
+	unsigned int lg = SEEN_MIN_LOG2;
 
 	for (i = 0; i < n; i++)
 		total += rule_req(rules[i], mode)->n;
@@ -1004,12 +1006,14 @@ struct lit_index *lit_index_build(struct arena *a, struct rule *const *rules, si
 		return NULL;
 	while (buckets < total * 2)
 		buckets *= 2;
+	while (lg < SEEN_MAX_LOG2 && ((size_t)1 << lg) < total * 32)
+		lg++;
 	ix = arena_zalloc(a, sizeof(*ix));
 	ix->head = arena_zalloc(a, buckets * sizeof(uint32_t));
 	ix->mask = (uint32_t)(buckets - 1);
 	ix->e = arena_zalloc(a, total * sizeof(*ix->e));
-	if (total >= LIX_SEEN_MIN)
-		ix->seen = arena_zalloc(a, (1u << SEEN_BITS) / 8);
+	ix->seen = arena_zalloc(a, ((size_t)1 << lg) / 8);
+	ix->seen_shift = 32 - lg;
 	for (i = 0; i < n; i++) {
 		const struct lit_req *q = rule_req(rules[i], mode);
 		for (k = 0; k < q->n; k++)
@@ -1022,19 +1026,22 @@ void lit_index_scan(const struct lit_index *ix, const char *lower, size_t len,
 		    unsigned char *marks)
 {
 	const unsigned char *s = (const unsigned char *)lower;
+	uint32_t t;
 	size_t i;
 
 	if (ix == NULL || len < PREFILTER_MIN_LEN)
 		return;
+	t = tri(s) >> 8;
 	for (i = 0; i + PREFILTER_MIN_LEN <= len; i++) {
-		uint32_t t = tri(s + i), e;
-		uint32_t h = seen_hash(t);
-		if (ix->seen != NULL && !(ix->seen[h >> 3] & (1u << (h & 7))))
+		uint32_t h, e;
+		t = ((t << 8) | s[i + 2]) & 0xffffff;
+		h = seen_hash(ix, t);
+		if (!(ix->seen[h >> 3] & (1u << (h & 7))))
 			continue;
 		for (e = ix->head[tri_bucket(ix, t)]; e != 0; e = ix->e[e - 1].next) {
 			const struct lit_entry *le = &ix->e[e - 1];
-			if (!(marks[le->rule] & le->bit) && le->len <= len - i &&
-			    memcmp(le->lit, s + i, le->len) == 0)
+			if (le->tri == t && !(marks[le->rule] & le->bit) && le->len <= len - i &&
+			    memcmp(le->lit + 3, s + i + 3, le->len - 3) == 0)
 				marks[le->rule] |= le->bit;
 		}
 	}

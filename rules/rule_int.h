@@ -58,6 +58,7 @@ struct lit_req {
 enum meta_op {
 	M_NUM, M_RULE, M_NOT, M_NEG, M_ADD, M_SUB, M_MUL, M_DIV, M_GT, M_LT,
 	M_GE, M_LE, M_EQ, M_NE, M_AND, M_OR, M_XOR, M_BAND, M_BOR, M_COND,
+	M_ANDJ, M_ORJ, /* short-circuit jumps (meta_resolve) */
 };
 struct meta_insn {
 	enum meta_op op;
@@ -85,20 +86,37 @@ struct meta_prog *meta_parse(struct arena *a, const char *src, meta_glob_fn glob
    prog->max_stack + 1 doubles. */
 double meta_eval(const struct meta_prog *prog, const double *vals, double *stack);
 /* The same program with each reference resolved to an index of the
-   caller's value array (idx[i] for refs[i]; ~0u becomes missing):
-   compact, and read straight from the per-rule values at run time. */
-struct meta_rinsn {
-	uint32_t op;  /* enum meta_op */
-	uint32_t arg; /* M_RULE: value index; M_NUM: index into nums */
+   caller's value array (idx[i] for refs[i]; ~0u becomes missing), the
+   operands of && and || chains of 0/1 values ordered cheapest first,
+   and jumps past operands that cannot change the value (meta.c). */
+struct meta_sinsn {
+	uint32_t op;  /* enum meta_op, or M_ANDJ / M_ORJ */
+	uint32_t arg; /* M_RULE: value index; M_NUM: index into nums;
+			 M_ANDJ / M_ORJ: where to jump */
 };
-struct meta_rprog {
-	struct meta_rinsn *code;
+struct meta_sprog {
+	struct meta_sinsn *code;
 	size_t n;
 	const double *nums;
+	size_t max_stack;
+	unsigned int cost;  /* sum of its references' costs */
+	int boolean;        /* its value is always 0 or 1 */
 };
-struct meta_rprog *meta_resolve(struct arena *a, const struct meta_prog *prog,
-				const unsigned int *idx, unsigned int missing);
-double meta_eval_resolved(const struct meta_rprog *prog, const double *vals, double *stack);
+/* What the caller knows of a value index: is it always 0 or 1, and what
+   does working it out cost (0 when it is known already). */
+struct meta_ref_info {
+	int (*boolean)(void *ud, unsigned int idx);
+	unsigned int (*cost)(void *ud, unsigned int idx);
+	void *ud;
+};
+struct meta_sprog *meta_resolve(struct arena *a, const struct meta_prog *prog,
+				const unsigned int *idx, unsigned int missing,
+				const struct meta_ref_info *info);
+/* Runs prog: a reference whose ready[idx] is 0 is asked of fn. stack
+   must hold prog->max_stack + 1 doubles. */
+typedef double (*meta_value_fn)(void *ud, unsigned int idx);
+double meta_run(const struct meta_sprog *prog, const double *vals, const unsigned char *ready,
+		meta_value_fn fn, void *ud, double *stack);
 
 struct rule {
 	const char *name;
@@ -148,7 +166,9 @@ struct rule {
 	int nonempty;         /* no match is empty (PCRE2_INFO_MINLENGTH > 0) */
 	struct meta_prog *meta;
 	unsigned int *meta_idx; /* meta refs resolved to rule indexes (or ~0u) */
-	struct meta_rprog *mres; /* meta resolved against the rule values */
+	struct meta_sprog *mres; /* meta resolved against the rule values */
+	int lazy;             /* a __subrule only metas read: worked out when
+				 a meta needs its value */
 	unsigned int hit_flags;
 	struct lit_req lreq;  /* prefilter: literals that must occur */
 	struct lit_req areq;  /* the same for texts without bytes >= 0x80 */
@@ -202,6 +222,11 @@ struct ruleset {
 				     run, by type in order; metas in dependency order */
 	struct arena_vec gates[4][RULE_T_COUNT]; /* struct rule_gate, one per
 				     runlist entry */
+	unsigned char *runnable[4]; /* per score set and rule index: runs (now,
+				     or when a meta asks if it is lazy) */
+	struct rule_gate *gate_of;  /* per rule index */
+	unsigned char *ready_proto; /* per rule index: not lazy (run.c copies
+				     it as the per-message "value is final") */
 	pcre2_match_context *mctx_proto;
 	int all_jit;          /* every rule regex is JIT-compiled */
 };

@@ -47,6 +47,10 @@ struct run {
 	unsigned char *marks;    /* per rule index: a prefilter literal occurs */
 	unsigned char ascii[RULE_T_COUNT]; /* that type's text has no byte >= 0x80 */
 	unsigned char *smarks;   /* body rules: a squeezed-text literal occurs */
+	unsigned char *ready;    /* per rule index: vals[] is final (lazy
+				    rules not yet asked for are not) */
+	double **stacks;         /* meta stacks per nesting level */
+	size_t nstacks, meta_depth;
 };
 
 struct rule_ctx *rule_ctx_new(struct arena *a, const struct ruleset *rs,
@@ -513,19 +517,61 @@ static void prefilter_type(struct run *rn, size_t type)
 
 /* ---- metas ---- */
 
+static double lazy_value(void *ud, unsigned int idx);
+
+/* Metas evaluate inside one another (lazy subrules): each nesting level
+   has its own stack, allocated the first time that level is reached. */
+static double run_meta(struct run *rn, const struct rule *r)
+{
+	size_t d = rn->meta_depth;
+	double res;
+
+	if (d == rn->nstacks) {
+		size_t n = rn->nstacks ? rn->nstacks * 2 : 8;
+		double **v = arena_alloc(rn->ctx->arena, n * sizeof(*v));
+		if (rn->nstacks > 0)
+			memcpy(v, rn->stacks, rn->nstacks * sizeof(*v));
+		memset(v + rn->nstacks, 0, (n - rn->nstacks) * sizeof(*v));
+		rn->stacks = v;
+		rn->nstacks = n;
+	}
+	if (rn->stacks[d] == NULL)
+		rn->stacks[d] = arena_alloc(rn->ctx->arena,
+					    (rn->rs->max_meta_stack + 2) * sizeof(double));
+	rn->meta_depth++;
+	res = meta_run(r->mres, rn->vals, rn->ready, lazy_value, rn, rn->stacks[d]);
+	rn->meta_depth--;
+	if (res != 0)
+		got_hit(rn, r, res);
+	return rn->vals[r->idx];
+}
+
+/* A lazy subrule's value, worked out the first time a meta asks. */
+static double lazy_value(void *ud, unsigned int idx)
+{
+	struct run *rn = ud;
+	const struct ruleset *rs = rn->rs;
+	const struct rule *r = ((struct rule *const *)rs->rules.v)[idx];
+
+	rn->ready[idx] = 1;
+	if (!rs->runnable[rn->set & 3][idx])
+		return rn->vals[idx];
+	if (r->type == RULE_T_META)
+		return run_meta(rn, r);
+	if (gate_open(rn, r->type, &rs->gate_of[idx]))
+		run_rule(rn, r);
+	return rn->vals[idx];
+}
+
 static void run_metas(struct run *rn)
 {
 	const struct ruleset *rs = rn->rs;
 	struct rule *const *v = rs->runlist[rn->set & 3][RULE_T_META].v;
 	size_t n = rs->runlist[rn->set & 3][RULE_T_META].count, i;
-	double *stack = arena_alloc(rn->ctx->arena, (rs->max_meta_stack + 2) * sizeof(double));
 
-	/* vals has one slot past the last rule, always 0: the value of an
-	   unknown name (meta_resolve) */
 	for (i = 0; i < n; i++) {
-		double res = meta_eval_resolved(v[i]->mres, rn->vals, stack);
-		if (res != 0)
-			got_hit(rn, v[i], res);
+		run_meta(rn, v[i]);
+		rn->ready[v[i]->idx] = 1;
 	}
 }
 
@@ -562,6 +608,8 @@ void ruleset_run(const struct ruleset *rs, struct rule_ctx *ctx, struct hit_list
 	rn.md = pcre2_match_data_create(1, NULL);
 	rn.mc = rs->mctx_proto;
 	rn.marks = arena_zalloc(ctx->arena, rs->rules.count + 1);
+	rn.ready = arena_alloc(ctx->arena, rs->rules.count + 1);
+	memcpy(rn.ready, rs->ready_proto, rs->rules.count + 1);
 	seed_values(&rn);
 	for (t = 0; t < RULE_T_COUNT; t++) {
 		const struct arena_vec *list = &rs->runlist[rn.set & 3][t];

@@ -1250,6 +1250,127 @@ static double meta_value(const char *src, const double *vals, int *ok_r)
 	return v;
 }
 
+/* ---- short-circuit programs (meta_resolve/meta_run) against
+   meta_eval ---- */
+
+struct sc_env {
+	const double *vals;    /* per value index */
+	unsigned int asked;    /* bit per index asked of the callback */
+};
+
+/* Values 0 and 1 are "boolean" rules (indexes 0-3), 2-4 count (4-5),
+   the cost grows with the index so that chains are reordered. */
+static int sc_boolean(void *ud, unsigned int idx)
+{
+	(void)ud;
+	return idx < 4 || idx == 6;
+}
+
+static unsigned int sc_cost(void *ud, unsigned int idx)
+{
+	(void)ud;
+	return 10 - idx;
+}
+
+static double sc_value(void *ud, unsigned int idx)
+{
+	struct sc_env *e = ud;
+
+	e->asked |= 1u << idx;
+	return e->vals[idx];
+}
+
+static void sc_gen(char *out, size_t cap, unsigned int *seed, int depth)
+{
+	static const char *const names[] = { "R0", "R1", "R2", "R3", "R4", "R5", "R6" };
+	static const char *const ops[] = { " && ", " || ", " + ", " > ", " && ", " || ", " == " };
+	unsigned int r;
+
+	*seed = *seed * 1103515245u + 12345u;
+	r = (*seed >> 16) % 10;
+	if (depth >= 3 || r < 3) {
+		snprintf(out + strlen(out), cap - strlen(out), "%s", names[(*seed >> 8) % 7]);
+		return;
+	}
+	if (r == 3) {
+		snprintf(out + strlen(out), cap - strlen(out), "!");
+		sc_gen(out, cap, seed, depth + 1);
+		return;
+	}
+	snprintf(out + strlen(out), cap - strlen(out), "(");
+	sc_gen(out, cap, seed, depth + 1);
+	snprintf(out + strlen(out), cap - strlen(out), "%s", ops[r - 3]);
+	sc_gen(out, cap, seed, depth + 1);
+	snprintf(out + strlen(out), cap - strlen(out), ")");
+}
+
+static void test_meta_short_circuit(void)
+{
+	struct meta_ref_info info = { sc_boolean, sc_cost, NULL };
+	unsigned int seed = 7, idx[16];
+	int round, bad = 0;
+
+	test_begin("meta_resolve/meta_run: same values as meta_eval, fewer lookups");
+	for (round = 0; round < 3000; round++) {
+		struct arena *a = arena_new(0);
+		char src[2048] = "";
+		const char *err = NULL;
+		struct meta_prog *p;
+		struct meta_sprog *sp;
+		double vals[8], refv[16], stack[META_MAX_INSNS + 1], want, got;
+		unsigned char ready[8] = { 0 };
+		struct sc_env env;
+		size_t i;
+
+		sc_gen(src, sizeof(src), &seed, 0);
+		p = meta_parse(a, src, NULL, NULL, &err);
+		test_assert(p != NULL);
+		if (p == NULL) {
+			arena_free(&a);
+			continue;
+		}
+		for (i = 0; i < 7; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* booleans 0/1, counts 0..3 */
+			vals[i] = sc_boolean(NULL, (unsigned int)i) ? (double)((seed >> 16) & 1)
+								     : (double)((seed >> 16) & 3);
+		}
+		vals[7] = 0;
+		for (i = 0; i < p->nrefs; i++) {
+			idx[i] = (unsigned int)(p->refs[i][1] - '0');
+			refv[i] = vals[idx[i]];
+		}
+		want = meta_eval(p, refv, stack);
+		sp = meta_resolve(a, p, idx, 7, &info);
+		test_assert(sp != NULL);
+		env.vals = vals;
+		env.asked = 0;
+		got = sp != NULL ? meta_run(sp, vals, ready, sc_value, &env, stack) : -1;
+		if (!near(got, want) && bad++ < 5)
+			fprintf(stderr, "meta \"%s\" (R0..R6 = %g %g %g %g %g %g %g): "
+				"short-circuit %g, eval %g\n", src, vals[0], vals[1], vals[2],
+				vals[3], vals[4], vals[5], vals[6], got, want);
+		test_assert(near(got, want));
+		arena_free(&a);
+	}
+	/* a false cheap operand spares the expensive one */
+	{
+		struct arena *a = arena_new(0);
+		const char *err = NULL;
+		struct meta_prog *p = meta_parse(a, "R1 && R0", NULL, NULL, &err);
+		double vals[8] = { 1, 0, 0, 0, 0, 0, 0, 0 }, stack[8];
+		unsigned char ready[8] = { 0 };
+		unsigned int id[2] = { 1, 0 };
+		struct sc_env env = { vals, 0 };
+		struct meta_sprog *sp = meta_resolve(a, p, id, 7, &info);
+		/* R1 costs 9, R0 10: R1 first, 0, and R0 is never asked */
+		test_assert(sp != NULL && meta_run(sp, vals, ready, sc_value, &env, stack) == 0);
+		test_assert(env.asked == 1u << 1);
+		arena_free(&a);
+	}
+	test_end();
+}
+
 static void test_meta_exprs(void)
 {
 	static const struct {
@@ -1524,6 +1645,7 @@ int main(void)
 	test_subrules();
 	test_stats_info();
 	test_meta_exprs();
+	test_meta_short_circuit();
 	test_prefixes();
 	test_stock_sa();
 	test_engine_fixes();
