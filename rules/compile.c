@@ -984,6 +984,7 @@ int ruleset_compile(struct ruleset *rs, const char **err_r)
 	mark_needed(rs);
 	resolve_metas(rs);
 	build_runlists(rs);
+	rs_settings_index(rs);
 	rs->eval_data = eval_ruleset_prepare(rs, rs->arena);
 	rs->all_jit = all_jitted(rs);
 	rs->mctx_proto = pcre2_match_context_create(NULL);

@@ -145,10 +145,35 @@ static struct rule_setting *setting_find(const struct ruleset *rs, const char *k
 	struct rule_setting *v = rs->settings.v;
 	size_t i;
 
+	if (rs->stab != NULL) {
+		/* compiled: the settings no longer change, look them up */
+		size_t h = name_hash(key) & (rs->stab_size - 1);
+		for (; rs->stab[h] != 0; h = (h + 1) & (rs->stab_size - 1))
+			if (strcmp(v[rs->stab[h] - 1].key, key) == 0)
+				return &v[rs->stab[h] - 1];
+		return NULL;
+	}
 	for (i = 0; i < rs->settings.count; i++)
 		if (strcmp(v[i].key, key) == 0)
 			return &v[i];
 	return NULL;
+}
+
+void rs_settings_index(struct ruleset *rs)
+{
+	struct rule_setting *v = rs->settings.v;
+	size_t i, size = 16;
+
+	while (size < rs->settings.count * 2)
+		size *= 2;
+	rs->stab = arena_zalloc(rs->arena, size * sizeof(*rs->stab));
+	rs->stab_size = size;
+	for (i = 0; i < rs->settings.count; i++) {
+		size_t h = name_hash(v[i].key) & (size - 1);
+		while (rs->stab[h] != 0)
+			h = (h + 1) & (size - 1);
+		rs->stab[h] = (uint32_t)(i + 1);
+	}
 }
 
 void rs_setting_add(struct ruleset *rs, const char *key, const char *value)
@@ -158,6 +183,7 @@ void rs_setting_add(struct ruleset *rs, const char *key, const char *value)
 	if (s == NULL) {
 		s = ARENA_VEC_PUSH(rs->arena, &rs->settings, struct rule_setting);
 		s->key = arena_strdup(rs->arena, key);
+		rs->stab = NULL; /* a new key: the index is stale */
 	}
 	*ARENA_VEC_PUSH(rs->arena, &s->vals, const char *) = arena_strdup(rs->arena, value);
 }

@@ -196,6 +196,8 @@ struct ruleset {
 	struct rule **tab;        /* hash of rules by name */
 	size_t tab_size;
 	struct arena_vec settings; /* struct rule_setting */
+	uint32_t *stab;            /* settings hash (index + 1), once compiled */
+	size_t stab_size;
 	struct arena_vec lint;     /* struct rule_lint */
 	double required_score;
 	unsigned int score_set;
@@ -253,6 +255,9 @@ struct rule *rs_rule(struct ruleset *rs, const char *name, int create);
 void rs_lint(struct ruleset *rs, const char *file, unsigned int line, const char *rule,
 	     enum rule_lint_severity sev, const char *fmt, ...) WN_PRINTF(6, 7);
 void rs_setting_add(struct ruleset *rs, const char *key, const char *value);
+/* Indexes the settings for lookups; called when the ruleset is compiled
+   (nothing adds settings after that). */
+void rs_settings_index(struct ruleset *rs);
 int rs_is_known_setting(const char *key);
 int rs_valid_name(const char *name);
 
