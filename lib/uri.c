@@ -1102,13 +1102,43 @@ static unsigned int str_hash(const char *s)
 	return hv;
 }
 
+static size_t set_slot(const struct collector *c, const char *uri, enum msg_uri_source src)
+{
+	return (str_hash(uri) ^ (unsigned int)src) & (c->set_cap - 1);
+}
+
+/* Doubles the (uri, source) set once it is half full. */
+static void set_grow(struct collector *c)
+{
+	const char **ou = c->set_uri;
+	enum msg_uri_source *os = c->set_src;
+	size_t ocap = c->set_cap, k, i;
+
+	c->set_cap *= 2;
+	c->set_uri = arena_zalloc(c->m->arena, c->set_cap * sizeof(*c->set_uri));
+	c->set_src = arena_zalloc(c->m->arena, c->set_cap * sizeof(*c->set_src));
+	for (k = 0; k < ocap; k++) {
+		if (ou[k] == NULL)
+			continue;
+		for (i = set_slot(c, ou[k], os[k]); c->set_uri[i] != NULL;
+		     i = (i + 1) & (c->set_cap - 1))
+			;
+		c->set_uri[i] = ou[k];
+		c->set_src[i] = os[k];
+	}
+}
+
 /* Adds one entry unless (uri, source) is already there. */
 static void collect_one(struct collector *c, const char *uri, const char *anchor,
 			enum msg_uri_source src, const struct msg_part *part)
 {
-	size_t i = (str_hash(uri) ^ (unsigned int)src) & (c->set_cap - 1);
+	size_t i;
 	struct uri_parts up;
 	struct msg_uri *mu;
+
+	if ((c->uris.count + 1) * 2 > c->set_cap)
+		set_grow(c);
+	i = set_slot(c, uri, src);
 
 	while (c->set_uri[i] != NULL) {
 		if (c->set_src[i] == src && strcmp(c->set_uri[i], uri) == 0)
@@ -1288,9 +1318,7 @@ void uri_collect(struct msg *m)
 	memset(&c, 0, sizeof(c));
 	c.m = m;
 	c.max = m->limits && m->limits->max_uris ? m->limits->max_uris : WN_MSG_MAX_URIS;
-	while (cap < 2 * c.max + 2)
-		cap *= 2;
-	c.set_cap = cap;
+	c.set_cap = cap; /* grows with the URIs found (set_grow) */
 	c.set_uri = arena_zalloc(m->arena, cap * sizeof(*c.set_uri));
 	c.set_src = arena_zalloc(m->arena, cap * sizeof(*c.set_src));
 	for (i = 0; i < m->nparts && !c.full; i++) {

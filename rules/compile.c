@@ -883,33 +883,36 @@ static struct rule_gate rule_gate(const struct rule *r)
 	return g;
 }
 
+/* The per-score-set run lists: rules run in order, lazy rules (with
+   their gates, so that a message whose text rules one out marks it done
+   at once), and which values start final (ready). */
 static void build_runlists(struct ruleset *rs)
 {
 	unsigned int s;
 	size_t t, i;
 
-	rs->gate_of = arena_zalloc(rs->arena, (rs->rules.count + 1) * sizeof(struct rule_gate));
-	rs->ready_proto = arena_alloc(rs->arena, rs->rules.count + 1);
-	for (i = 0; i < rs->rules.count; i++) {
-		const struct rule *r = ((struct rule *const *)rs->rules.v)[i];
-		rs->gate_of[i] = rule_gate(r);
-		rs->ready_proto[i] = !r->lazy;
-	}
-	rs->ready_proto[rs->rules.count] = 1;
 	for (s = 0; s < 4; s++) {
 		rs->runnable[s] = arena_zalloc(rs->arena, rs->rules.count + 1);
+		rs->ready_proto[s] = arena_alloc(rs->arena, rs->rules.count + 1);
+		memset(rs->ready_proto[s], 1, rs->rules.count + 1);
 		for (t = 0; t < RULE_T_COUNT; t++) {
 			const struct arena_vec *src = t == RULE_T_META ? &rs->metas : &rs->order[t];
 			struct rule **v = src->v;
 			for (i = 0; i < src->count; i++) {
+				struct arena_vec *list = &rs->runlist[s][t], *gates = &rs->gates[s][t];
 				if (!wanted(rs, v[i], s))
 					continue;
 				rs->runnable[s][v[i]->idx] = 1;
-				if (v[i]->lazy)
-					continue; /* run when a meta asks */
-				*ARENA_VEC_PUSH(rs->arena, &rs->runlist[s][t], struct rule *) = v[i];
-				*ARENA_VEC_PUSH(rs->arena, &rs->gates[s][t], struct rule_gate) =
-					rule_gate(v[i]);
+				if (v[i]->lazy) {
+					/* run when a meta asks */
+					rs->ready_proto[s][v[i]->idx] = 0;
+					if (t == RULE_T_META)
+						continue;
+					list = &rs->lazylist[s][t];
+					gates = &rs->lazygates[s][t];
+				}
+				*ARENA_VEC_PUSH(rs->arena, list, struct rule *) = v[i];
+				*ARENA_VEC_PUSH(rs->arena, gates, struct rule_gate) = rule_gate(v[i]);
 			}
 		}
 	}

@@ -226,9 +226,12 @@ struct ruleset {
 				     runlist entry */
 	unsigned char *runnable[4]; /* per score set and rule index: runs (now,
 				     or when a meta asks if it is lazy) */
-	struct rule_gate *gate_of;  /* per rule index */
-	unsigned char *ready_proto; /* per rule index: not lazy (run.c copies
-				     it as the per-message "value is final") */
+	unsigned char *ready_proto[4]; /* per score set and rule index: the
+				     value is final from the start (not a lazy rule
+				     that runs); run.c copies it per message */
+	struct arena_vec lazylist[4][RULE_T_COUNT];  /* struct rule *: lazy
+				     non-meta rules that run when asked */
+	struct arena_vec lazygates[4][RULE_T_COUNT]; /* struct rule_gate */
 	pcre2_match_context *mctx_proto;
 	int all_jit;          /* every rule regex is JIT-compiled */
 };

@@ -553,14 +553,25 @@ static double lazy_value(void *ud, unsigned int idx)
 	const struct ruleset *rs = rn->rs;
 	const struct rule *r = ((struct rule *const *)rs->rules.v)[idx];
 
+	/* not ready: runnable, and its gate (if any) is open */
 	rn->ready[idx] = 1;
-	if (!rs->runnable[rn->set & 3][idx])
-		return rn->vals[idx];
 	if (r->type == RULE_T_META)
 		return run_meta(rn, r);
-	if (gate_open(rn, r->type, &rs->gate_of[idx]))
-		run_rule(rn, r);
+	run_rule(rn, r);
 	return rn->vals[idx];
+}
+
+/* Lazy rules of this type whose literals are missing cannot hit: their
+   value (0, or what earlier checks reported) is final now. */
+static void settle_lazy(struct run *rn, size_t type)
+{
+	const struct arena_vec *gates = &rn->rs->lazygates[rn->set & 3][type];
+	const struct rule_gate *g = gates->v;
+	size_t i;
+
+	for (i = 0; i < gates->count; i++)
+		if (!gate_open(rn, type, &g[i]))
+			rn->ready[g[i].idx] = 1;
 }
 
 static void run_metas(struct run *rn)
@@ -609,7 +620,7 @@ void ruleset_run(const struct ruleset *rs, struct rule_ctx *ctx, struct hit_list
 	rn.mc = rs->mctx_proto;
 	rn.marks = arena_zalloc(ctx->arena, rs->rules.count + 1);
 	rn.ready = arena_alloc(ctx->arena, rs->rules.count + 1);
-	memcpy(rn.ready, rs->ready_proto, rs->rules.count + 1);
+	memcpy(rn.ready, rs->ready_proto[rn.set & 3], rs->rules.count + 1);
 	seed_values(&rn);
 	for (t = 0; t < RULE_T_COUNT; t++) {
 		const struct arena_vec *list = &rs->runlist[rn.set & 3][t];
@@ -621,6 +632,7 @@ void ruleset_run(const struct ruleset *rs, struct rule_ctx *ctx, struct hit_list
 		for (i = 0; i < list->count; i++)
 			if (gate_open(&rn, t, &g[i]))
 				run_rule(&rn, v[i]);
+		settle_lazy(&rn, t);
 	}
 	run_metas(&rn);
 	pcre2_match_data_free(rn.md);
