@@ -95,7 +95,7 @@ static void set_add(struct strset *s, char *str, int *full_r)
 	size_t k;
 
 	for (k = 0; k < s->n; k++)
-		if (strcmp(s->v[k], str) == 0)
+		if (s->v[k][0] == str[0] && strcmp(s->v[k], str) == 0)
 			return;
 	if (s->n == SET_MAX) {
 		*full_r = 1;
@@ -472,10 +472,48 @@ static int class_atom(struct pf *x)
 	return (unsigned char)*q;
 }
 
+/* The set a class gives, from its member bytes: exact when small. */
+static void class_members(struct pf *x, unsigned char *member, struct info *i)
+{
+	unsigned char list[256];
+	int c, n = 0, k, empty = 0, full = 0;
+
+	/* lowercase: [vV] is one member */
+	for (c = 'A'; c <= 'Z'; c++)
+		if (member[c]) {
+			member[c] = 0;
+			member[c + 32] = 1;
+		}
+	for (c = 0; c < 256; c++) {
+		if (!member[c] || (x->ascii && c >= 0x80))
+			continue;
+		if (x->squeeze && !word_byte(c))
+			empty = 1; /* a removed byte stands for the empty string */
+		else
+			list[n++] = (unsigned char)c;
+	}
+	if (n + empty == 0) {
+		info_impossible(i);
+		return;
+	}
+	if (n + empty > CLASS_MAX) {
+		info_any(i);
+		return;
+	}
+	memset(i, 0, sizeof(*i));
+	i->exact = 1;
+	if (empty)
+		set_add(&i->set, arena_strdup(x->a, ""), &full);
+	for (k = 0; k < n; k++) {
+		char b = (char)list[k];
+		set_add(&i->set, arena_strndup(x->a, &b, 1), &full);
+	}
+}
+
 static void pf_class(struct pf *x, struct info *i)
 {
 	unsigned char member[256];
-	int neg = 0, wide = 0, c, lo, hi, n = 0;
+	int neg = 0, wide = 0, c, lo, hi;
 
 	memset(member, 0, sizeof(member));
 	x->p++;
@@ -519,42 +557,7 @@ static void pf_class(struct pf *x, struct info *i)
 		info_any(i);
 		return;
 	}
-	/* lowercase: [vV] is one member */
-	for (c = 'A'; c <= 'Z'; c++)
-		if (member[c]) {
-			member[c] = 0;
-			member[c + 32] = 1;
-		}
-	if (x->squeeze) {
-		/* every removed byte stands for the empty string */
-		int removed = 0;
-		for (c = 0; c < 256; c++)
-			if (member[c] && !word_byte(c)) {
-				member[c] = 0;
-				removed = 1;
-			}
-		if (removed)
-			member[0] = 2;
-	}
-	for (c = 0; c < 256; c++)
-		if (member[c] && !(x->ascii && c >= 0x80))
-			n++;
-	if (n == 0) {
-		info_impossible(i);
-		return;
-	}
-	if (n > CLASS_MAX) {
-		info_any(i);
-		return;
-	}
-	memset(i, 0, sizeof(*i));
-	i->exact = 1;
-	for (c = 0; c < 256; c++) {
-		char b = (char)c;
-		int full = 0;
-		if (member[c] && !(x->ascii && c >= 0x80))
-			set_add(&i->set, arena_strndup(x->a, &b, member[c] == 2 ? 0 : 1), &full);
-	}
+	class_members(x, member, i);
 }
 
 /* An escape at x->p (the backslash). */
