@@ -167,6 +167,16 @@ static pcre2_match_data *match_data(struct rule_ctx *ctx)
 	return slots[EVAL_SLOT_MD];
 }
 
+int eval_re_match_once(struct rule_ctx *ctx, const char *pattern, unsigned int caseless,
+		       const char *subject, size_t len)
+{
+	const pcre2_code *code;
+
+	if (subject == NULL || (code = re_local_get(ctx, pattern, caseless)) == NULL)
+		return 0;
+	return pcre2_match(code, (PCRE2_SPTR)subject, len, 0, 0, match_data(ctx), NULL) >= 0;
+}
+
 int eval_re_match(struct rule_ctx *ctx, const char *pattern, unsigned int caseless,
 		  const char *subject, size_t len)
 {

@@ -69,11 +69,20 @@ static int msn_groups(struct rule_ctx *ctx)
    without a Hotmail trail. */
 static int hotmail_state_uncached(struct rule_ctx *ctx)
 {
-	const char *rcvd = collapsed(ctx, eval_sget(ctx, "Received"));
-	const char *ipv = rule_ctx_get(ctx, "X-Originating-Ip");
-	const char *org = rule_ctx_get(ctx, "X-OriginatorOrg");
-	int ip = ipv != NULL && re(ctx, IPV4, ipv);
-	int orig = org != NULL && re(ctx, "hotmail\\.com|msonline\\-outlook", org);
+	const char *raw = eval_sget(ctx, "Received"), *from = eval_sget(ctx, "From:addr");
+	const char *rcvd, *ipv;
+	const char *org;
+	int ip, orig;
+
+	/* only "hotmail.com" in the trail (1) or the From address (2) can
+	   give a state; without either, skip the regexes */
+	if (strstr(raw, "hotmail.com") == NULL && strcasestr(from, "hotmail.com") == NULL)
+		return 0;
+	rcvd = collapsed(ctx, raw);
+	ipv = rule_ctx_get(ctx, "X-Originating-Ip");
+	org = rule_ctx_get(ctx, "X-OriginatorOrg");
+	ip = ipv != NULL && re(ctx, IPV4, ipv);
+	orig = org != NULL && re(ctx, "hotmail\\.com|msonline\\-outlook", org);
 
 	if (re(ctx, "from mail pickup service by hotmail\\.com with Microsoft SMTPSVC;", rcvd) ||
 	    msn_groups(ctx) || gated_through_received_hdr_remover(ctx, NULL))
@@ -87,8 +96,7 @@ static int hotmail_state_uncached(struct rule_ctx *ctx)
 		return 0;
 	if (re(ctx, "(?:from |HELO |helo=)\\S*hotmail\\.com\\b", rcvd))
 		return 1;
-	return eval_re_match(ctx, "\\bhotmail\\.com$", 1, eval_sget(ctx, "From:addr"),
-			     strlen(eval_sget(ctx, "From:addr"))) ? 2 : 0;
+	return eval_re_match(ctx, "\\bhotmail\\.com$", 1, from, strlen(from)) ? 2 : 0;
 }
 
 /* Both hotmail tests read the same state: worked out once per message. */

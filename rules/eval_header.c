@@ -273,6 +273,21 @@ static const char *re_quote(struct rule_ctx *ctx, const char *s)
 	return r;
 }
 
+static int ascii_only(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* Certainly no caseless match of a pattern that needs needle: both are
+   ASCII (no Unicode case folding to think of) and needle is not in hay. */
+static int absent_ascii(const char *needle, const char *hay)
+{
+	return ascii_only(needle) && ascii_only(hay) && strcasestr(hay, needle) == NULL;
+}
+
 EVAL_FN(check_for_to_in_subject)
 {
 	const char *test = eval_arg(a, 0), *to = eval_sget(ctx, "To:addr");
@@ -282,15 +297,16 @@ EVAL_FN(check_for_to_in_subject)
 		return 0;
 	if (strcmp(test, "address") == 0) {
 		const char *re = arena_printf(ctx->arena, "\\b%s\\b", re_quote(ctx, to));
-		return eval_re_match(ctx, re, 1, subj, strlen(subj));
+		return !absent_ascii(to, subj) && eval_re_match_once(ctx, re, 1, subj, strlen(subj));
 	}
 	if (strcmp(test, "user") == 0) {
 		const char *at = strchr(to, '@');
-		const char *user = re_quote(ctx, at ? arena_strndup(ctx->arena, to, (size_t)(at - to)) : to);
+		const char *name = at ? arena_strndup(ctx->arena, to, (size_t)(at - to)) : to;
+		const char *user = re_quote(ctx, name);
 		const char *re = arena_printf(ctx->arena,
 			"^(?:(?:re|fw):\\s*(?:\\w+\\s+)?%s$|(?-i:%s)\\s*[,:;!?-](?:$|\\s)|%s$|,\\s*%s[,:;!?-]$)",
 			user, user, user, user);
-		return eval_re_match(ctx, re, 1, subj, strlen(subj));
+		return !absent_ascii(name, subj) && eval_re_match_once(ctx, re, 1, subj, strlen(subj));
 	}
 	return 0;
 }
@@ -419,7 +435,7 @@ EVAL_FN(check_ratware_name_id)
 		{
 			const char *re = arena_printf(ctx->arena, "\"[^\"]+\"\\s*<%s>",
 				re_quote(ctx, arena_strndup(ctx->arena, rest, (size_t)(gt - rest))));
-			return eval_re_match(ctx, re, 0, from, strlen(from));
+			return eval_re_match_once(ctx, re, 0, from, strlen(from));
 		}
 	}
 	return 0;
@@ -428,7 +444,7 @@ EVAL_FN(check_ratware_name_id)
 EVAL_FN(check_ratware_envelope_from)
 {
 	const char *to = eval_sget(ctx, "To:addr"), *from = eval_sget(ctx, "EnvelopeFrom:addr");
-	const char *at, *dom;
+	const char *at, *dom, *user;
 
 	(void)a;
 	if (from[0] == '\0' || to[0] == '\0')
@@ -441,9 +457,11 @@ EVAL_FN(check_ratware_envelope_from)
 	dom = uri_domain(ctx->arena, at + 1);
 	if (dom == NULL || strchr(dom, '.') == NULL)
 		return 0;
-	return eval_re_match(ctx, arena_printf(ctx->arena, "\\b%s.%s@", re_quote(ctx, dom),
-			     re_quote(ctx, arena_strndup(ctx->arena, to, (size_t)(at - to)))),
-			     1, from, strlen(from));
+	user = arena_strndup(ctx->arena, to, (size_t)(at - to));
+	if (absent_ascii(user, from))
+		return 0;
+	return eval_re_match_once(ctx, arena_printf(ctx->arena, "\\b%s.%s@", re_quote(ctx, dom),
+				  re_quote(ctx, user)), 1, from, strlen(from));
 }
 
 EVAL_FN(check_outlook_message_id)

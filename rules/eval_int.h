@@ -97,6 +97,10 @@ double eval_arg_num(const struct rule_eval_args *a, size_t i, double dflt);
 int eval_re_match(struct rule_ctx *ctx, const char *pattern, unsigned int caseless,
 		  const char *subject, size_t len);
 /* Same, giving the byte offsets of the whole match. */
+/* The same for a pattern made for this message (an address, a name):
+   compiled here, kept out of the shared cache of fixed patterns. */
+int eval_re_match_once(struct rule_ctx *ctx, const char *pattern, unsigned int caseless,
+		       const char *subject, size_t len);
 int eval_re_find(struct rule_ctx *ctx, const char *pattern, unsigned int caseless,
 		 const char *subject, size_t len, size_t *start_r, size_t *end_r);
 

@@ -119,12 +119,30 @@ static int in_rcvd_list(struct rule_ctx *ctx, const char **addrs, size_t na, con
 	return 0;
 }
 
+/* Is any of these settings (NULL: none) given at all? Most sites list
+   nothing, and then the addresses need not be worked out. */
+static int any_set(struct rule_ctx *ctx, const char *k1, const char *k2, const char *k3,
+		   const char *k4)
+{
+	const char *const keys[] = { k1, k2, k3, k4 };
+	const char *const *vals;
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(keys); i++)
+		if (keys[i] != NULL && ruleset_setting(ctx->rs, keys[i], &vals) > 0)
+			return 1;
+	return 0;
+}
+
 static int from_listed(struct rule_ctx *ctx, const char *plain1, const char *plain2,
 		       const char *rcvd1, const char *rcvd2)
 {
 	const char **v;
-	size_t n = from_addrs(ctx, &v);
+	size_t n;
 
+	if (!any_set(ctx, plain1, plain2, rcvd1, rcvd2))
+		return 0;
+	n = from_addrs(ctx, &v);
 	if (n == 0)
 		return 0;
 	return in_list(ctx, v, n, plain1) || in_list(ctx, v, n, plain2) ||
@@ -172,8 +190,11 @@ EVAL_FN(check_from_in_default_welcomelist)
 static int to_listed(struct rule_ctx *ctx, const char *k1, const char *k2)
 {
 	const char **v;
-	size_t n = to_addrs(ctx, &v);
+	size_t n;
 
+	if (!any_set(ctx, k1, k2, NULL, NULL))
+		return 0;
+	n = to_addrs(ctx, &v);
 	return n > 0 && (in_list(ctx, v, n, k1) || (k2 != NULL && in_list(ctx, v, n, k2)));
 }
 
