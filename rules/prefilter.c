@@ -241,6 +241,35 @@ static int cross(struct pf *x, const struct strset *a, const struct strset *b,
 	return full ? -1 : 0;
 }
 
+/* The first PREFILTER_MIN_LEN bytes of every string of a x b (whole
+   strings when shorter); -1 when too many. */
+static int cross_prefixes(struct pf *x, const struct strset *a, const struct strset *b,
+			  struct strset *out)
+{
+	size_t i, k;
+	int full = 0;
+
+	out->n = 0;
+	for (i = 0; i < a->n && !full; i++) {
+		for (k = 0; k < b->n && !full; k++) {
+			char c[PREFILTER_MIN_LEN + 1];
+			size_t la = strlen(a->v[i]), lb = strlen(b->v[k]), n;
+			if (la >= PREFILTER_MIN_LEN) {
+				n = PREFILTER_MIN_LEN;
+				memcpy(c, a->v[i], n);
+			} else {
+				size_t t = lb < PREFILTER_MIN_LEN - la ? lb : PREFILTER_MIN_LEN - la;
+				memcpy(c, a->v[i], la);
+				memcpy(c + la, b->v[k], t);
+				n = la + t;
+			}
+			c[n] = '\0';
+			set_add(out, arena_strdup(x->a, c), &full);
+		}
+	}
+	return full ? -1 : 0;
+}
+
 /* ---- a sequence being built: an exact trailing run and the best
    requirement seen so far ---- */
 
@@ -292,7 +321,11 @@ static void seq_add(struct pf *x, struct seq *q, const struct info *i)
 		q->run = joined;
 		return;
 	}
-	/* too many: keep what we had as a requirement, restart the run */
+	/* too many: what the run and this part start with is still a
+	   requirement (every match holds one whole run string followed by
+	   one of the part's); keep what we had, restart the run */
+	if (cross_prefixes(x, &q->run, &i->set, &joined) == 0)
+		seq_better(x, q, &joined);
 	seq_flush(x, q);
 	q->exact = 0;
 	if (cross(x, &q->run, &i->set, &joined) == 0)
@@ -359,6 +392,32 @@ static int quantifier(struct pf *x, int *min_r, int *max_r)
 	return 0;
 }
 
+/* {min,max} of an exact set, max small: every count spelled out, while
+   that stays a set. */
+static int small_powers(struct pf *x, struct info *i, int min, int max)
+{
+	struct strset acc, tmp, all;
+	int k, full = 0;
+	size_t j;
+
+	memset(&all, 0, sizeof(all));
+	acc = i->set;
+	for (k = 1; k <= max && !full; k++) {
+		if (k > 1) {
+			if (cross(x, &acc, &i->set, &tmp) < 0)
+				return -1;
+			acc = tmp;
+		}
+		if (k >= min)
+			for (j = 0; j < acc.n && !full; j++)
+				set_add(&all, acc.v[j], &full);
+	}
+	if (full)
+		return -1;
+	i->set = all;
+	return 0;
+}
+
 static void apply_quantifier(struct pf *x, struct info *i, int min, int max)
 {
 	struct strset acc, tmp;
@@ -383,6 +442,8 @@ static void apply_quantifier(struct pf *x, struct info *i, int min, int max)
 	}
 	if (!i->exact)
 		return; /* one occurrence of its requirement is certain */
+	if (max > min && max <= 3 && small_powers(x, i, min, max) == 0)
+		return;
 	if (min == max && min <= 4) {
 		acc = i->set;
 		for (k = 1; k < min; k++) {
@@ -1025,6 +1086,16 @@ struct lit_index *lit_index_build(struct arena *a, struct rule *const *rules, si
 	return ix;
 }
 
+/* Literals are short and most candidates differ at once: a plain loop
+   beats a call to memcmp. */
+static inline int tail_equal(const unsigned char *a, const unsigned char *b, size_t n)
+{
+	for (; n > 0; n--)
+		if (*a++ != *b++)
+			return 0;
+	return 1;
+}
+
 void lit_index_scan(const struct lit_index *ix, const char *lower, size_t len,
 		    unsigned char *marks)
 {
@@ -1044,7 +1115,7 @@ void lit_index_scan(const struct lit_index *ix, const char *lower, size_t len,
 		for (e = ix->head[tri_bucket(ix, t)]; e != 0; e = ix->e[e - 1].next) {
 			const struct lit_entry *le = &ix->e[e - 1];
 			if (le->tri == t && !(marks[le->rule] & le->bit) && le->len <= len - i &&
-			    memcmp(le->lit + 3, s + i + 3, le->len - 3) == 0)
+			    tail_equal((const unsigned char *)le->lit + 3, s + i + 3, le->len - 3))
 				marks[le->rule] |= le->bit;
 		}
 	}

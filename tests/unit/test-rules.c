@@ -854,9 +854,11 @@ static void test_literal_prefilter(void)
 		"yes sir\n";
 	static const char *const hits_want[] = {
 		"P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P10", "P11", "P12", "P13",
-		"P14", "P15", "P17", "P18", "P19", "P20", "P21", "P22", "P23",
+		"P14", "P15", "P17", "P18", "P19", "P20", "P21", "P22", "P23", "P24", "P25",
+		"P26",
 	};
-	static const char *const miss_want[] = { "N1", "N2", "N3", "N4", "N5", "N6", "N7" };
+	static const char *const miss_want[] = { "N1", "N2", "N3", "N4", "N5", "N6", "N7",
+						 "N8", "N9" };
 	struct ruleset *rs;
 	struct run r;
 	size_t i;
@@ -890,7 +892,14 @@ static void test_literal_prefilter(void)
 		    "body N4 /(?i)zebra/\n"
 		    "body N5 /(?i:QUICK) BROWN/\n"
 		    "body N6 /Q\\u0075ick/\n"
-		    "header N7 Subject =~ /HELLO/\n",
+		    "header N7 Subject =~ /HELLO/\n"
+		    /* {1,2} of small sets spelled out; sets too big to cross
+		       give way to their three-byte prefixes */
+		    "body P24 /Q{1,2}u{1,2}i{1,2}ck/\n"
+		    "body P25 /[qQ9][uUv][iI1!|l][cCkK(][kKx][ _.-]?[bB8][rR][oO0][wWv][nN]/\n"
+		    "body P26 /\\W?(?:[qQ]|&\\#81;){1,2}\\W?[uUv]{1,2}\\W?(?:[iI1l]|&\\#105;){1,2}\\W?ck/\n"
+		    "body N8 /[qQ9][uUv][iI1!|l][cCkK(][kKx]zz/\n"
+		    "body N9 /\\W?(?:[qQ]|&\\#81;){1,2}\\W?[uUv]{1,2}\\W?(?:[iI1l]|&\\#105;){1,2}\\W?cz/\n",
 		    msg);
 	for (i = 0; i < sizeof(hits_want) / sizeof(hits_want[0]); i++) {
 		if (!hit(&r, hits_want[i]))
