@@ -275,6 +275,38 @@ EVAL_FN(check_body_length)
 	return (double)body <= eval_arg_num(a, 0, 0);
 }
 
+/* Perl's /\S\s+\S/ on one line: two words. */
+static int has_two_words(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && isspace((unsigned char)s[i]))
+		i++;
+	while (i < n && !isspace((unsigned char)s[i]))
+		i++;
+	if (i == 0 || i == n || isspace((unsigned char)s[i - 1]))
+		return 0;
+	while (i < n && isspace((unsigned char)s[i]))
+		i++;
+	return i < n;
+}
+
+/* /^(?:[A-Za-z0-9+\/=]{60,76} ){2}/: base64 lines joined by spaces. */
+static int base64_lines(const char *s, size_t n)
+{
+	size_t i = 0, k, run;
+
+	for (k = 0; k < 2; k++) {
+		for (run = 0; i < n && (isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '/' ||
+					s[i] == '='); i++)
+			run++;
+		if (run < 60 || run > 76 || i >= n || s[i] != ' ')
+			return 0;
+		i++;
+	}
+	return 1;
+}
+
 /* SA's upper-case percentage of the text's lines that look like prose;
    -1 where SA skips the message (charsets whose text looks upper-case). */
 static double uppercase_pct(struct rule_ctx *ctx, const struct rule_text *t)
@@ -293,9 +325,7 @@ static double uppercase_pct(struct rule_ctx *ctx, const struct rule_text *t)
 	for (i = 0; i < t->count; i++) {
 		const char *s = t->lines[i];
 		size_t n = t->lens[i];
-		if (!eval_re_match(ctx, "\\S\\s+\\S", 0, s, n))
-			continue;
-		if (eval_re_match(ctx, "^(?:[A-Za-z0-9+/=]{60,76} ){2}", 0, s, n))
+		if (!has_two_words(s, n) || base64_lines(s, n))
 			continue;
 		len += (long)chars(s, n);
 		for (k = 0; k < n; k++) {

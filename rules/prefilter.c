@@ -889,6 +889,19 @@ static void pf_alt(struct pf *x, struct info *out)
 		out->set = req;
 }
 
+/* Does string k of s contain another string of s? Then it adds nothing
+   to the requirement: where it occurs, the other does too. */
+static int holds_other(const struct strset *s, size_t k)
+{
+	size_t j;
+
+	for (j = 0; j < s->n; j++)
+		if (j != k && strstr(s->v[k], s->v[j]) != NULL &&
+		    (strlen(s->v[j]) < strlen(s->v[k]) || j < k))
+			return 1;
+	return 0;
+}
+
 /* The groups into out (literals copied to a). */
 static void req_store(struct arena *a, const struct reqlist *l, struct lit_req *out)
 {
@@ -902,6 +915,8 @@ static void req_store(struct arena *a, const struct reqlist *l, struct lit_req *
 	out->mask = 0;
 	for (g = 0; g < l->n; g++) {
 		for (k = 0; k < l->v[g].n; k++) {
+			if (holds_other(&l->v[g], k))
+				continue;
 			out->lits[out->n] = arena_strdup(a, l->v[g].v[k]);
 			out->bits[out->n++] = (unsigned char)(1u << g);
 		}
