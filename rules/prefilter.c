@@ -1011,18 +1011,18 @@ size_t prefilter_squeeze(char *s, size_t n)
 
 struct lit_entry {
 	const char *lit;
-	size_t len;
 	uint32_t tri;        /* its first three bytes */
-	unsigned int rule;   /* rule index */
+	uint32_t rule;       /* rule index */
+	uint16_t len;
 	unsigned char bit;   /* its group's bit */
-	uint32_t next;       /* entry index + 1, 0 = end */
 };
 
-/* Entries hashed by their first three bytes, and a Bloom map of those
-   trigrams (one hash, about 32 bits per entry, at most 32 KB) so that
-   most text positions cost one bit test. */
+/* Entries grouped by a hash of their first three bytes (bucket b holds
+   e[start[b]] up to e[start[b + 1]]), and a Bloom map of those trigrams
+   (one hash, about 32 bits per entry, at most 32 KB) so that most text
+   positions cost one bit test. */
 struct lit_index {
-	uint32_t *head;              /* entry index + 1 */
+	uint32_t *start;             /* buckets + 1 */
 	uint32_t mask;               /* buckets - 1 */
 	struct lit_entry *e;
 	size_t n;
@@ -1049,24 +1049,6 @@ static uint32_t tri_bucket(const struct lit_index *ix, uint32_t t)
 	return ((t * 2654435761u) >> 8) & ix->mask;
 }
 
-static void lit_index_add(struct lit_index *ix, const struct rule *r, const char *lit,
-			  unsigned char bit)
-{
-	uint32_t t = tri((const unsigned char *)lit), b = tri_bucket(ix, t), h;
-	struct lit_entry *le = &ix->e[ix->n];
-
-	le->lit = lit;
-	le->len = strlen(lit);
-	le->tri = t;
-	le->rule = r->idx;
-	le->bit = bit;
-	le->next = ix->head[b];
-	ix->head[b] = (uint32_t)(ix->n + 1);
-	h = seen_hash(ix, t);
-	ix->seen[h >> 3] |= (uint8_t)(1u << (h & 7));
-	ix->n++;
-}
-
 static const struct lit_req *rule_req(const struct rule *r, int mode)
 {
 	return mode == 2 ? &r->sreq : mode == 1 ? &r->areq : &r->lreq;
@@ -1078,6 +1060,7 @@ struct lit_index *lit_index_build(struct arena *a, struct rule *const *rules, si
 	struct lit_index *ix;
 	size_t i, k, total = 0, buckets = 64;
 	unsigned int lg = SEEN_MIN_LOG2;
+	uint32_t *fill;
 
 	for (i = 0; i < n; i++)
 		total += rule_req(rules[i], mode)->n;
@@ -1088,15 +1071,34 @@ struct lit_index *lit_index_build(struct arena *a, struct rule *const *rules, si
 	while (lg < SEEN_MAX_LOG2 && ((size_t)1 << lg) < total * 32)
 		lg++;
 	ix = arena_zalloc(a, sizeof(*ix));
-	ix->head = arena_zalloc(a, buckets * sizeof(uint32_t));
+	ix->start = arena_zalloc(a, (buckets + 1) * sizeof(uint32_t));
 	ix->mask = (uint32_t)(buckets - 1);
 	ix->e = arena_zalloc(a, total * sizeof(*ix->e));
+	ix->n = total;
 	ix->seen = arena_zalloc(a, ((size_t)1 << lg) / 8);
 	ix->seen_shift = 32 - lg;
+	/* count per bucket, then place each entry in its bucket's range */
 	for (i = 0; i < n; i++) {
 		const struct lit_req *q = rule_req(rules[i], mode);
 		for (k = 0; k < q->n; k++)
-			lit_index_add(ix, rules[i], q->lits[k], q->bits[k]);
+			ix->start[tri_bucket(ix, tri((const unsigned char *)q->lits[k])) + 1]++;
+	}
+	for (i = 0; i < buckets; i++)
+		ix->start[i + 1] += ix->start[i];
+	fill = arena_alloc(a, buckets * sizeof(uint32_t));
+	memcpy(fill, ix->start, buckets * sizeof(uint32_t));
+	for (i = 0; i < n; i++) {
+		const struct lit_req *q = rule_req(rules[i], mode);
+		for (k = 0; k < q->n; k++) {
+			uint32_t t = tri((const unsigned char *)q->lits[k]), h = seen_hash(ix, t);
+			struct lit_entry *le = &ix->e[fill[tri_bucket(ix, t)]++];
+			le->lit = q->lits[k];
+			le->tri = t;
+			le->rule = rules[i]->idx;
+			le->len = (uint16_t)strlen(q->lits[k]);
+			le->bit = q->bits[k];
+			ix->seen[h >> 3] |= (uint8_t)(1u << (h & 7));
+		}
 	}
 	return ix;
 }
@@ -1122,13 +1124,14 @@ void lit_index_scan(const struct lit_index *ix, const char *lower, size_t len,
 		return;
 	t = tri(s) >> 8;
 	for (i = 0; i + PREFILTER_MIN_LEN <= len; i++) {
-		uint32_t h, e;
+		uint32_t h, e, b;
 		t = ((t << 8) | s[i + 2]) & 0xffffff;
 		h = seen_hash(ix, t);
 		if (!(ix->seen[h >> 3] & (1u << (h & 7))))
 			continue;
-		for (e = ix->head[tri_bucket(ix, t)]; e != 0; e = ix->e[e - 1].next) {
-			const struct lit_entry *le = &ix->e[e - 1];
+		b = tri_bucket(ix, t);
+		for (e = ix->start[b]; e < ix->start[b + 1]; e++) {
+			const struct lit_entry *le = &ix->e[e];
 			if (le->tri == t && !(marks[le->rule] & le->bit) && le->len <= len - i &&
 			    tail_equal((const unsigned char *)le->lit + 3, s + i + 3, le->len - 3))
 				marks[le->rule] |= le->bit;
