@@ -73,7 +73,6 @@ pcre2_code *rs_compile_regex(const char *src, unsigned int mods, uint32_t extra,
 		*err_r = arena_printf(a, "%s at offset %zu", (const char *)msg, (size_t)erroff);
 		return NULL;
 	}
-	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
 	return code;
 }
 
@@ -481,6 +480,8 @@ static void compile_uri_detail(struct ruleset *rs, struct rule *r)
 			return;
 		}
 		c->code = rs_compile_regex(c->re_src, c->re_mods, 0, &err, rs->arena);
+		if (c->code != NULL)
+			(void)pcre2_jit_compile(c->code, PCRE2_JIT_COMPLETE);
 		if (c->code == NULL) {
 			regex_failed(rs, r, err);
 			return;
@@ -927,29 +928,6 @@ static int prio_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-static int jitted(const pcre2_code *code)
-{
-	size_t size = 0;
-
-	return code == NULL ||
-	       (pcre2_pattern_info(code, PCRE2_INFO_JITSIZE, &size) == 0 && size > 0);
-}
-
-static int all_jitted(const struct ruleset *rs)
-{
-	struct rule *const *v = rs->rules.v;
-	size_t i, k;
-
-	for (i = 0; i < rs->rules.count; i++) {
-		if (!jitted(v[i]->code) || !jitted(v[i]->pre))
-			return 0;
-		for (k = 0; k < v[i]->nud; k++)
-			if (!jitted(v[i]->ud[k].code))
-				return 0;
-	}
-	return 1;
-}
-
 int ruleset_compile(struct ruleset *rs, const char **err_r)
 {
 	struct rule **v = rs->rules.v;
@@ -989,7 +967,7 @@ int ruleset_compile(struct ruleset *rs, const char **err_r)
 	build_runlists(rs);
 	rs_settings_index(rs);
 	rs->eval_data = eval_ruleset_prepare(rs, rs->arena);
-	rs->all_jit = all_jitted(rs);
+	rs->jit_state = arena_zalloc(rs->arena, 2 * (rs->rules.count + 1));
 	rs->mctx_proto = pcre2_match_context_create(NULL);
 	pcre2_set_match_limit(rs->mctx_proto, WN_RULE_MATCH_LIMIT);
 	pcre2_set_depth_limit(rs->mctx_proto, WN_RULE_MATCH_LIMIT / 10);

@@ -233,7 +233,8 @@ struct ruleset {
 				     non-meta rules that run when asked */
 	struct arena_vec lazygates[4][RULE_T_COUNT]; /* struct rule_gate */
 	pcre2_match_context *mctx_proto;
-	int all_jit;          /* every rule regex is JIT-compiled */
+	unsigned char *jit_state; /* per rule index, code then pre: 0 not
+				     JIT-compiled yet, 1 JIT, 2 JIT failed (run.c) */
 };
 
 /* Header rules reading the same field spec, with the literal index of
@@ -278,7 +279,7 @@ int rs_parse_eval(struct arena *a, const char *s, const char **name_r, const cha
 int rs_parse_rule_directive(struct ruleset *rs, const char *file, unsigned int line,
 			    const char *key, const char *value, const char *skip);
 
-/* compile.c */
+/* compile.c. Rule regexes are JIT-compiled when first run (run.c). */
 pcre2_code *rs_compile_regex(const char *src, unsigned int mods, uint32_t extra,
 			     const char **err_r, struct arena *a);
 int rs_prefilter_ok(const char *src);

@@ -23,6 +23,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
@@ -69,18 +70,54 @@ struct rule_ctx *rule_ctx_new(struct arena *a, const struct ruleset *rs,
 
 /* ---- matching ---- */
 
-/* pcre2_jit_match skips pcre2_match's checks when every rule regex was
-   JIT-compiled (ruleset_compile sets all_jit). */
-static int rx_match(const struct run *rn, const pcre2_code *code, const char *s, size_t len,
+/* Rule regexes are JIT-compiled the first time they run: many never do
+   (their literals are rare, or no meta needs them), and compiling them
+   all made up much of the start-up. One lock guards the compiling; a
+   regex is never matched before its state says what it is. */
+static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct rx {
+	const pcre2_code *code;
+	int jit;                 /* use pcre2_jit_match */
+};
+
+static struct rx rule_rx(const struct run *rn, const struct rule *r, int pre)
+{
+	unsigned char *st = &rn->rs->jit_state[2 * r->idx + (pre ? 1 : 0)];
+	struct rx x;
+	unsigned char s = __atomic_load_n(st, __ATOMIC_ACQUIRE);
+
+	x.code = pre ? r->pre : r->code;
+	if (s == 0) {
+		pthread_mutex_lock(&jit_lock);
+		s = __atomic_load_n(st, __ATOMIC_ACQUIRE);
+		if (s == 0) {
+			s = pcre2_jit_compile((pcre2_code *)x.code, PCRE2_JIT_COMPLETE) == 0 ? 1 : 2;
+			__atomic_store_n(st, s, __ATOMIC_RELEASE);
+		}
+		pthread_mutex_unlock(&jit_lock);
+	}
+	x.jit = s == 1;
+	return x;
+}
+
+static struct rx plain_rx(const pcre2_code *code)
+{
+	struct rx x = { code, 0 };
+
+	return x;
+}
+
+static int rx_match(const struct run *rn, struct rx x, const char *s, size_t len,
 		    PCRE2_SIZE ofs)
 {
-	if (rn->rs->all_jit)
-		return pcre2_jit_match(code, (PCRE2_SPTR)s, len, ofs, 0, rn->md, rn->mc);
-	return pcre2_match(code, (PCRE2_SPTR)s, len, ofs, 0, rn->md, rn->mc);
+	if (x.jit)
+		return pcre2_jit_match(x.code, (PCRE2_SPTR)s, len, ofs, 0, rn->md, rn->mc);
+	return pcre2_match(x.code, (PCRE2_SPTR)s, len, ofs, 0, rn->md, rn->mc);
 }
 
 /* Number of matches of code in s from offset ofs on (at most max). */
-static unsigned int count_from(struct run *rn, const pcre2_code *code, const char *s,
+static unsigned int count_from(struct run *rn, struct rx code, const char *s,
 			       size_t len, PCRE2_SIZE ofs, unsigned int max)
 {
 	unsigned int n = 0;
@@ -97,13 +134,13 @@ static unsigned int count_from(struct run *rn, const pcre2_code *code, const cha
 	return n;
 }
 
-static unsigned int count_matches(struct run *rn, const pcre2_code *code, const char *s,
+static unsigned int count_matches(struct run *rn, struct rx code, const char *s,
 				  size_t len, unsigned int max)
 {
 	return count_from(rn, code, s, len, 0, max);
 }
 
-static int matches(struct run *rn, const pcre2_code *code, const char *s, size_t len)
+static int matches(struct run *rn, struct rx code, const char *s, size_t len)
 {
 	return rx_match(rn, code, s, len, 0) >= 0;
 }
@@ -167,11 +204,11 @@ static void run_header(struct run *rn, const struct rule *r)
 	if (v == NULL)
 		v = r->if_unset != NULL ? r->if_unset : "";
 	if (r->negate) {
-		if (!matches(rn, r->code, v, strlen(v)))
+		if (!matches(rn, rule_rx(rn, r, 0), v, strlen(v)))
 			got_hit(rn, r, 1);
 		return;
 	}
-	n = count_matches(rn, r->code, v, strlen(v), rule_max_hits(r));
+	n = count_matches(rn, rule_rx(rn, r, 0), v, strlen(v), rule_max_hits(r));
 	if (n > 0)
 		got_hit(rn, r, n);
 }
@@ -198,9 +235,9 @@ static void run_lines(struct run *rn, const struct rule *r, const struct rule_te
 	unsigned int max = rule_max_hits(r), n = 0;
 	size_t i = 0;
 
-	if (r->pre != NULL && !matches(rn, r->pre, joined, joined_len))
+	if (r->pre != NULL && !matches(rn, rule_rx(rn, r, 1), joined, joined_len))
 		return;
-	if (r->pre_same && !matches(rn, r->code, joined, joined_len))
+	if (r->pre_same && !matches(rn, rule_rx(rn, r, 0), joined, joined_len))
 		return;
 	if (r->type == RULE_T_BODY && (r->tflags & TF_NOSUBJECT))
 		i = 1;
@@ -213,14 +250,14 @@ static void run_lines(struct run *rn, const struct rule *r, const struct rule_te
 	if ((r->pre != NULL || r->pre_same) && r->nl_free && r->nonempty) {
 		/* nor is any empty: the joined text holds the same matches,
 		   line after line */
-		n = count_from(rn, r->pre != NULL ? r->pre : r->code, joined, joined_len,
+		n = count_from(rn, rule_rx(rn, r, r->pre != NULL), joined, joined_len,
 			       i > 0 && t->count > 0 ? t->lens[0] + 1 : 0, max);
 		if (n > 0)
 			got_hit(rn, r, n);
 		return;
 	}
 	for (; i < t->count && n < max; i++)
-		n += count_matches(rn, r->code, t->lines[i], t->lens[i], max - n);
+		n += count_matches(rn, rule_rx(rn, r, 0), t->lines[i], t->lens[i], max - n);
 	if (n > 0)
 		got_hit(rn, r, n);
 }
@@ -246,7 +283,8 @@ static void run_rawbody(struct run *rn, const struct rule *r)
 static void run_full(struct run *rn, const struct rule *r)
 {
 	const struct msg *m = rn->ctx->msg;
-	unsigned int n = count_matches(rn, r->code, m->raw, m->raw_len, rule_max_hits(r));
+	unsigned int n = count_matches(rn, rule_rx(rn, r, 0), m->raw, m->raw_len,
+				       rule_max_hits(r));
 
 	if (n > 0)
 		got_hit(rn, r, n);
@@ -260,7 +298,7 @@ static void run_uri(struct run *rn, const struct rule *r)
 
 	for (i = 0; i < m->nuris && n < max; i++) {
 		const char *u = m->uris[i].uri;
-		n += count_matches(rn, r->code, u, strlen(u), max - n);
+		n += count_matches(rn, rule_rx(rn, r, 0), u, strlen(u), max - n);
 	}
 	if (n > 0)
 		got_hit(rn, r, n);
@@ -301,7 +339,7 @@ static void run_mimeheader(struct run *rn, const struct rule *r)
 		unsigned int n;
 		if (v == NULL)
 			v = r->if_unset != NULL ? r->if_unset : "";
-		n = count_matches(rn, r->code, v, strlen(v), rule_max_hits(r));
+		n = count_matches(rn, rule_rx(rn, r, 0), v, strlen(v), rule_max_hits(r));
 		if (n > 0) {
 			got_hit(rn, r, n);
 			return;
@@ -345,7 +383,7 @@ static int ud_one(struct run *rn, const struct rule *r, const struct msg_uri *u)
 	for (k = 0; k < r->nud; k++) {
 		const struct rule_ud_cond *c = &r->ud[k];
 		const char *v = ud_value(rn, u, c->key);
-		int m = v != NULL && matches(rn, c->code, v, strlen(v));
+		int m = v != NULL && matches(rn, plain_rx(c->code), v, strlen(v));
 		if (v == NULL && !c->negate)
 			return 0;
 		if (v != NULL && m == (c->negate != 0))
