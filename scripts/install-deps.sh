@@ -14,7 +14,11 @@ fi
 PKGS="build-essential autoconf automake libtool pkg-config
       libpcre2-dev libsqlite3-dev libmilter-dev
       clang libclang-rt-14-dev
-      spamassassin python3"
+      spamassassin spamc python3
+      postfix miltertest swaks"
+# Postfix with no system configuration: the tests run their own instance.
+echo "postfix postfix/main_mailer_type select No configuration" |
+	$SUDO debconf-set-selections 2>/dev/null || true
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

@@ -43,3 +43,32 @@ tests_fuzz_fuzz_mbox_SOURCES = tests/fuzz/fuzz-mbox.c
 tests_fuzz_fuzz_mbox_LDFLAGS = -fsanitize=fuzzer
 tests_fuzz_fuzz_mbox_LDADD = $(WN_LIB_LIBS)
 endif
+
+# spamd front-end: unit test (parser, serve over a socketpair, listener)
+# and the request parser's fuzz target, replayed over its corpus.
+check_PROGRAMS += tests/unit/test-spamd tests/fuzz/replay-spamd
+TESTS += tests/unit/test-spamd tests/fuzz/replay-spamd
+tests_unit_test_spamd_SOURCES = tests/unit/test-spamd.c
+tests_unit_test_spamd_LDADD = $(WN_TEST_LIBS) $(WN_LIBS_ALL) -lpthread
+tests_fuzz_replay_spamd_SOURCES = tests/fuzz/fuzz-spamd.c tests/fuzz/replay.c
+tests_fuzz_replay_spamd_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"spamd"'
+tests_fuzz_replay_spamd_LDADD = $(WN_LIBS_ALL)
+EXTRA_DIST += tests/fuzz/corpus/spamd
+if ENABLE_FUZZERS
+noinst_PROGRAMS += tests/fuzz/fuzz-spamd
+tests_fuzz_fuzz_spamd_SOURCES = tests/fuzz/fuzz-spamd.c
+tests_fuzz_fuzz_spamd_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_spamd_LDADD = $(WN_LIBS_ALL)
+endif
+
+# filterd: shared state (engine swap on reload) and X-Spam-* header values.
+check_PROGRAMS += tests/unit/test-daemon
+TESTS += tests/unit/test-daemon
+tests_unit_test_daemon_SOURCES = tests/unit/test-daemon.c
+tests_unit_test_daemon_LDADD = $(WN_TEST_LIBS) $(WN_LIBS_ALL) $(MILTER_LIBS)
+# filterd's milter driven by miltertest, its spamd listener by the real
+# spamc, and filterd inside a real Postfix.
+TESTS += tests/integration/test-milter.sh tests/integration/test-spamc.sh \
+	tests/integration/test-postfix.sh
+EXTRA_DIST += tests/integration/test-milter.sh tests/integration/milter \
+	tests/integration/test-spamc.sh tests/integration/test-postfix.sh

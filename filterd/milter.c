@@ -1,0 +1,682 @@
+/*
+ * milter.c - filterd's libmilter front-end (milter.h).
+ *
+ * Ownership: a struct milter_conn per SMTP connection (smfi_setpriv),
+ * heap-allocated at connect and freed at close. Inside it the current
+ * message: envelope strings and the names of incoming X-Spam-* fields
+ * in a small per-message arena, the raw message (header fields, blank
+ * line, body) in a heap buffer; both are released at eom, abort, close
+ * and at the next MAIL FROM. The scan itself lives in its scan_ctx
+ * arena, freed before eom returns.
+ *
+ * Limits: the raw message never grows past scan_max_size (the message
+ * then passes unscanned with a header saying so); recipients and
+ * remembered X-Spam-* fields are capped at WN_MSG_MAX_RECIPIENTS and
+ * WN_MSG_MAX_HEADERS.
+ *
+ * Recipients that all match skip_rcpt, or an authenticated sender with
+ * skip_authenticated, are accepted at end of headers: the body is
+ * never buffered for mail we would not scan.
+ *
+ * scan_timeout is checked after the scan (the pipeline is synchronous):
+ * a scan that took longer is treated as an error (error_action).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "filterd/daemon.h"
+#include "filterd/milter.h"
+#include "filterd/scan.h"
+#include "filterd/spamhdr.h"
+#include "lib/arena.h"
+#include "lib/buf.h"
+#include "lib/limits.h"
+#include "lib/log.h"
+
+#define MILTER_NAME "winnow"
+#define MILTER_MSG_ARENA 4096
+
+/* An incoming X-Spam-* field: its name and its index among the fields
+   of that name (1-based, as smfi_chgheader counts). */
+struct milter_xhdr {
+	const char *name;
+	int idx;
+};
+
+struct milter_msg {
+	struct arena *a;        /* NULL between messages */
+	struct buf raw;
+	size_t max_size;        /* scan_max_size when MAIL FROM came */
+	int too_big;
+	const char *qid, *mail_from, *auth;
+	struct arena_vec rcpts; /* const char * */
+	struct arena_vec xhdrs; /* struct milter_xhdr */
+};
+
+struct milter_conn {
+	char *client_ip, *client_rdns, *helo, *mta_host;
+	struct milter_msg m;
+};
+
+static int milter_opened;
+
+/* --- per-connection and per-message state --- */
+
+static void milter_msg_reset(struct milter_msg *m)
+{
+	arena_free(&m->a);
+	buf_free(&m->raw);
+	memset(m, 0, sizeof(*m));
+}
+
+static void milter_conn_free(struct milter_conn **cp)
+{
+	struct milter_conn *c = *cp;
+
+	if (c == NULL)
+		return;
+	milter_msg_reset(&c->m);
+	free(c->client_ip);
+	free(c->client_rdns);
+	free(c->helo);
+	free(c->mta_host);
+	free(c);
+	*cp = NULL;
+}
+
+static struct milter_conn *milter_conn(SMFICTX *smf)
+{
+	return smfi_getpriv(smf);
+}
+
+/* A macro's value, or NULL when the MTA did not send it (or sent ""). */
+static const char *milter_macro(SMFICTX *smf, const char *name)
+{
+	const char *v = smfi_getsymval(smf, (char *)name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* The queue id arrives with MAIL, RCPT, DATA or end of message
+   depending on the MTA and its settings: take it when it comes. */
+static void milter_take_qid(SMFICTX *smf, struct milter_msg *m)
+{
+	const char *v;
+
+	if (m->qid != NULL || m->a == NULL)
+		return;
+	v = milter_macro(smf, "i");
+	if (v != NULL)
+		m->qid = arena_strdup(m->a, v);
+}
+
+/* Appends to the raw message unless that would pass max_size; then the
+   message is "too big", its buffer is dropped and nothing more is kept. */
+static void milter_append(struct milter_msg *m, const char *p, size_t len)
+{
+	if (m->too_big)
+		return;
+	if (len > m->max_size || m->raw.len > m->max_size - len) {
+		m->too_big = 1;
+		buf_free(&m->raw);
+		return;
+	}
+	buf_append(&m->raw, p, len);
+}
+
+/* Header values come folded with bare LF; the message uses CRLF. */
+static void milter_append_value(struct milter_msg *m, const char *v)
+{
+	const char *p;
+
+	for (p = v; *p != '\0'; p++) {
+		if (*p == '\n' && (p == v || p[-1] != '\r'))
+			milter_append(m, "\r\n", 2);
+		else
+			milter_append(m, p, 1);
+	}
+}
+
+/* --- callbacks: connection --- */
+
+static char *milter_addr_str(const struct sockaddr *sa)
+{
+	char s[INET6_ADDRSTRLEN];
+	const void *a;
+
+	if (sa == NULL)
+		return NULL;
+	if (sa->sa_family == AF_INET)
+		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	else
+		return NULL;
+	if (inet_ntop(sa->sa_family, a, s, sizeof(s)) == NULL)
+		return NULL;
+	return xstrdup(s);
+}
+
+static sfsistat milter_cb_connect(SMFICTX *smf, char *hostname, _SOCK_ADDR *hostaddr)
+{
+	struct milter_conn *c = xcalloc(1, sizeof(*c));
+	const char *j = milter_macro(smf, "j");
+
+	c->client_ip = milter_addr_str(hostaddr);
+	/* "[1.2.3.4]" means the MTA found no reverse DNS name */
+	if (hostname != NULL && hostname[0] != '\0' && hostname[0] != '[')
+		c->client_rdns = xstrdup(hostname);
+	if (j != NULL)
+		c->mta_host = xstrdup(j);
+	smfi_setpriv(smf, c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat milter_cb_helo(SMFICTX *smf, char *name)
+{
+	struct milter_conn *c = milter_conn(smf);
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	free(c->helo);
+	c->helo = name != NULL ? xstrdup(name) : NULL;
+	return SMFIS_CONTINUE;
+}
+
+/* --- callbacks: envelope --- */
+
+static size_t milter_max_size(void)
+{
+	struct scan_engine *eng = daemon_engine_get();
+	size_t n = cfg_size(eng->cfg, "scan_max_size");
+
+	daemon_engine_put(eng);
+	return n;
+}
+
+static sfsistat milter_cb_envfrom(SMFICTX *smf, char **argv)
+{
+	struct milter_conn *c = milter_conn(smf);
+	struct milter_msg *m;
+	const char *v;
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	m = &c->m;
+	milter_msg_reset(m);
+	m->a = arena_new(MILTER_MSG_ARENA);
+	m->max_size = milter_max_size();
+	m->mail_from = arena_strdup(m->a, argv[0] != NULL ? argv[0] : "<>");
+	v = milter_macro(smf, "{auth_authen}");
+	m->auth = v != NULL ? arena_strdup(m->a, v) : NULL;
+	milter_take_qid(smf, m);
+	if (c->mta_host == NULL && (v = milter_macro(smf, "j")) != NULL)
+		c->mta_host = xstrdup(v);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat milter_cb_envrcpt(SMFICTX *smf, char **argv)
+{
+	struct milter_conn *c = milter_conn(smf);
+	const char **slot;
+
+	if (c == NULL || c->m.a == NULL || argv[0] == NULL)
+		return SMFIS_CONTINUE;
+	milter_take_qid(smf, &c->m);
+	if (c->m.rcpts.count >= WN_MSG_MAX_RECIPIENTS)
+		return SMFIS_CONTINUE;
+	slot = ARENA_VEC_PUSH(c->m.a, &c->m.rcpts, const char *);
+	*slot = arena_strdup(c->m.a, argv[0]);
+	return SMFIS_CONTINUE;
+}
+
+/* --- callbacks: content --- */
+
+static void milter_note_xhdr(struct milter_msg *m, const char *name)
+{
+	struct milter_xhdr *x = m->xhdrs.v, *n;
+	int idx = 1;
+	size_t i;
+
+	if (m->xhdrs.count >= WN_MSG_MAX_HEADERS)
+		return;
+	for (i = 0; i < m->xhdrs.count; i++)
+		if (strcasecmp(x[i].name, name) == 0)
+			idx++;
+	n = ARENA_VEC_PUSH(m->a, &m->xhdrs, struct milter_xhdr);
+	n->name = arena_strdup(m->a, name);
+	n->idx = idx;
+}
+
+static sfsistat milter_cb_header(SMFICTX *smf, char *name, char *value)
+{
+	struct milter_conn *c = milter_conn(smf);
+	struct milter_msg *m;
+
+	if (c == NULL || c->m.a == NULL)
+		return SMFIS_CONTINUE;
+	m = &c->m;
+	if (spam_header_name(name))
+		milter_note_xhdr(m, name);
+	milter_append(m, name, strlen(name));
+	milter_append(m, ": ", 2);
+	milter_append_value(m, value);
+	milter_append(m, "\r\n", 2);
+	return SMFIS_CONTINUE;
+}
+
+/* Is addr ("<a@b>" or "a@b") one of the skip_rcpt patterns: a glob on
+   the whole address or "@domain"? */
+static int milter_rcpt_match(struct arena *a, const char *addr,
+			     const char *const *pat, size_t npat)
+{
+	size_t l = strlen(addr), i;
+
+	if (l >= 2 && addr[0] == '<' && addr[l - 1] == '>')
+		addr = arena_strndup(a, addr + 1, l -= 2);
+	for (i = 0; i < npat; i++) {
+		size_t pl = strlen(pat[i]);
+		if (pat[i][0] == '@') {
+			if (l > pl && strcasecmp(addr + l - pl, pat[i]) == 0)
+				return 1;
+		} else if (fnmatch(pat[i], addr, FNM_CASEFOLD) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Mail we never filter: every recipient skipped, or an authenticated
+   sender when skip_authenticated. */
+static int milter_skipped(const struct cfg *cfg, struct milter_msg *m)
+{
+	const char *const *pat;
+	const char **r = m->rcpts.v;
+	size_t npat = cfg_list(cfg, "skip_rcpt", &pat), i;
+
+	if (m->auth != NULL && cfg_bool(cfg, "skip_authenticated"))
+		return 1;
+	if (m->rcpts.count == 0 || npat == 0)
+		return 0;
+	for (i = 0; i < m->rcpts.count; i++)
+		if (!milter_rcpt_match(m->a, r[i], pat, npat))
+			return 0;
+	return 1;
+}
+
+static void milter_log(struct milter_conn *c, const char *action, const char *fmt, ...)
+	WN_PRINTF(3, 4);
+
+/* The one line per message: envelope, then what happened. */
+static void milter_log(struct milter_conn *c, const char *action, const char *fmt, ...)
+{
+	char from[256], extra[256];
+	const char *f = c->m.mail_from != NULL ? c->m.mail_from : "";
+	va_list ap;
+
+	log_escape(from, sizeof(from), f, strlen(f));
+	va_start(ap, fmt);
+	vsnprintf(extra, sizeof(extra), fmt, ap);
+	va_end(ap);
+	daemon_log(LOG_INFO, c->m.qid, "milter: client=%s from=%s nrcpt=%zu action=%s%s%s",
+		   c->client_ip != NULL ? c->client_ip : "unknown", from, c->m.rcpts.count,
+		   action, extra[0] != '\0' ? " " : "", extra);
+}
+
+static sfsistat milter_cb_eoh(SMFICTX *smf)
+{
+	struct milter_conn *c = milter_conn(smf);
+	struct scan_engine *eng;
+	int skip;
+
+	if (c == NULL || c->m.a == NULL)
+		return SMFIS_CONTINUE;
+	milter_take_qid(smf, &c->m);
+	eng = daemon_engine_get();
+	skip = milter_skipped(eng->cfg, &c->m);
+	daemon_engine_put(eng);
+	if (skip) {
+		milter_log(c, "skip", "auth=%s", c->m.auth != NULL ? "yes" : "no");
+		milter_msg_reset(&c->m);
+		return SMFIS_ACCEPT;
+	}
+	milter_append(&c->m, "\r\n", 2);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat milter_cb_body(SMFICTX *smf, unsigned char *chunk, size_t len)
+{
+	struct milter_conn *c = milter_conn(smf);
+
+	if (c == NULL || c->m.a == NULL)
+		return SMFIS_CONTINUE;
+	milter_append(&c->m, (const char *)chunk, len);
+	return SMFIS_CONTINUE;
+}
+
+/* --- end of message: scan and act --- */
+
+/* Everything eom needs in one place. */
+struct milter_eom {
+	SMFICTX *smf;
+	struct milter_conn *c;
+	const struct cfg *cfg;
+	struct scan_ctx *sc;
+	const char *host;
+	double secs;
+};
+
+static const char *milter_host(struct milter_eom *e, char *buf, size_t size)
+{
+	const char *h = cfg_str(e->cfg, "hostname");
+
+	if (h != NULL && h[0] != '\0')
+		return h;
+	if (e->c->mta_host != NULL)
+		return e->c->mta_host;
+	if (gethostname(buf, size) != 0)
+		snprintf(buf, size, "localhost");
+	buf[size - 1] = '\0';
+	return buf;
+}
+
+static void milter_add(struct milter_eom *e, const char *name, const char *value)
+{
+	if (smfi_addheader(e->smf, (char *)name, (char *)value) != MI_SUCCESS)
+		daemon_log(LOG_WARNING, e->c->m.qid, "milter: cannot add %s", name);
+}
+
+/* Deletes forged X-Spam-* fields, last first so indices stay valid. */
+static void milter_del_forged(struct milter_eom *e)
+{
+	struct milter_xhdr *x = e->c->m.xhdrs.v;
+	size_t i = e->c->m.xhdrs.count;
+
+	while (i-- > 0)
+		if (smfi_chgheader(e->smf, (char *)x[i].name, x[i].idx, NULL) != MI_SUCCESS)
+			daemon_log(LOG_WARNING, e->c->m.qid, "milter: cannot delete %s",
+				   x[i].name);
+}
+
+/* Accepts with the checker and a "No, not scanned: why" status. */
+static sfsistat milter_unscanned(struct milter_eom *e, const char *action, const char *why)
+{
+	char v[512];
+
+	milter_del_forged(e);
+	snprintf(v, sizeof(v), "Winnow %s on %s", PACKAGE_VERSION, e->host);
+	milter_add(e, "X-Spam-Checker-Version", v);
+	snprintf(v, sizeof(v), "No, not scanned: %s", why);
+	milter_add(e, "X-Spam-Status", v);
+	milter_log(e->c, action, "reason=\"%s\"", why);
+	return SMFIS_ACCEPT;
+}
+
+static sfsistat milter_error(struct milter_eom *e, const char *why)
+{
+	if (strcasecmp(cfg_str(e->cfg, "error_action"), "tempfail") == 0) {
+		milter_log(e->c, "tempfail", "reason=\"%s\"", why);
+		return SMFIS_TEMPFAIL;
+	}
+	return milter_unscanned(e, "error", why);
+}
+
+/* reject_reply "550 5.7.1 text": a 4xx/5xx code, an optional enhanced
+   code of the same class, the text. Returns 0, or -1 when malformed. */
+static int milter_reply_parse(const char *s, char code[4], char xcode[16],
+			      const char **text_r)
+{
+	size_t n;
+
+	if ((s[0] != '4' && s[0] != '5') || strspn(s, "0123456789") != 3 ||
+	    (s[3] != ' ' && s[3] != '\0'))
+		return -1;
+	memcpy(code, s, 3);
+	code[3] = '\0';
+	s += 3 + strspn(s + 3, " ");
+	n = strcspn(s, " ");
+	xcode[0] = '\0';
+	if (n > 0 && n < 16 && s[0] == code[0] && s[1] == '.' &&
+	    strspn(s, "0123456789.") == n) {
+		memcpy(xcode, s, n);
+		xcode[n] = '\0';
+		s += n + strspn(s + n, " ");
+	}
+	*text_r = s[0] != '\0' ? s : NULL;
+	return strpbrk(s, "\r\n") == NULL ? 0 : -1;
+}
+
+static sfsistat milter_reject(struct milter_eom *e)
+{
+	const char *reply = cfg_str(e->cfg, "reject_reply"), *text;
+	char code[4], xcode[16];
+
+	if (milter_reply_parse(reply, code, xcode, &text) < 0) {
+		daemon_log(LOG_ERR, e->c->m.qid, "milter: bad reject_reply, using the default");
+		milter_reply_parse("550 5.7.1 Message rejected as spam", code, xcode, &text);
+	}
+	if (smfi_setreply(e->smf, code, xcode[0] != '\0' ? xcode : NULL, (char *)text) !=
+	    MI_SUCCESS)
+		daemon_log(LOG_WARNING, e->c->m.qid, "milter: smfi_setreply failed");
+	milter_log(e->c, "reject", "score=%.1f time=%.3f", e->sc->score, e->secs);
+	return SMFIS_REJECT;
+}
+
+static void milter_add_spam_headers(struct milter_eom *e, int spam)
+{
+	struct spam_headers h;
+
+	spam_headers_build(e->sc, spam && cfg_bool(e->cfg, "add_report"), e->host, &h);
+	milter_add(e, "X-Spam-Checker-Version", h.checker);
+	if (h.flag != NULL)
+		milter_add(e, "X-Spam-Flag", h.flag);
+	milter_add(e, "X-Spam-Level", h.level);
+	milter_add(e, "X-Spam-Status", h.status);
+	if (h.report != NULL)
+		milter_add(e, "X-Spam-Report", h.report);
+}
+
+/* Spam under reject_score: headers, then spam_action. */
+static sfsistat milter_spam(struct milter_eom *e)
+{
+	const char *act = cfg_str(e->cfg, "spam_action");
+	char reason[64];
+
+	if (strcasecmp(act, "discard") == 0) {
+		milter_log(e->c, "discard", "score=%.1f time=%.3f", e->sc->score, e->secs);
+		return SMFIS_DISCARD;
+	}
+	milter_add_spam_headers(e, 1);
+	if (strcasecmp(act, "quarantine") == 0) {
+		snprintf(reason, sizeof(reason), "winnow: score %.1f", e->sc->score);
+		if (smfi_quarantine(e->smf, reason) != MI_SUCCESS)
+			daemon_log(LOG_WARNING, e->c->m.qid, "milter: quarantine failed");
+		milter_log(e->c, "quarantine", "score=%.1f time=%.3f", e->sc->score, e->secs);
+		return SMFIS_ACCEPT;
+	}
+	milter_log(e->c, "spam", "score=%.1f time=%.3f", e->sc->score, e->secs);
+	return SMFIS_ACCEPT;
+}
+
+static sfsistat milter_act(struct milter_eom *e)
+{
+	unsigned int limit = cfg_uint(e->cfg, "scan_timeout");
+	double reject = cfg_double(e->cfg, "reject_score");
+	struct scan_ctx *sc = e->sc;
+
+	if (sc->verdict == SCAN_ERROR) {
+		daemon_log(LOG_ERR, e->c->m.qid, "milter: scan failed: %s",
+			   sc->error != NULL ? sc->error : "unknown error");
+		return milter_error(e, "scan error");
+	}
+	if (limit > 0 && e->secs > (double)limit)
+		return milter_error(e, "scan timeout");
+	if (reject > 0 && sc->score >= reject)
+		return milter_reject(e);
+	milter_del_forged(e);
+	if (sc->verdict != SCAN_HAM)
+		return milter_spam(e);
+	milter_add_spam_headers(e, 0);
+	milter_log(e->c, "ham", "score=%.1f time=%.3f", sc->score, e->secs);
+	return SMFIS_ACCEPT;
+}
+
+static double milter_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A scan context for the buffered message; the raw copy is dropped. */
+static struct scan_ctx *milter_scan(struct milter_conn *c, const struct scan_engine *eng,
+				    double *secs_r)
+{
+	struct milter_msg *m = &c->m;
+	struct scan_ctx *sc = scan_ctx_new(eng, buf_cstr(&m->raw), m->raw.len);
+	double t0;
+
+	buf_free(&m->raw);
+	sc->env.client_ip = c->client_ip;
+	sc->env.client_rdns = c->client_rdns;
+	sc->env.helo = c->helo;
+	sc->env.mail_from = m->mail_from;
+	sc->env.rcpts = m->rcpts.v;
+	sc->env.nrcpts = m->rcpts.count;
+	sc->env.auth_user = m->auth;
+	sc->env.queue_id = m->qid;
+	t0 = milter_now();
+	scan_run(sc);
+	*secs_r = milter_now() - t0;
+	return sc;
+}
+
+static sfsistat milter_cb_eom(SMFICTX *smf)
+{
+	struct milter_eom e = { smf, milter_conn(smf), NULL, NULL, NULL, 0 };
+	struct scan_engine *eng;
+	char hn[256], why[96];
+	sfsistat st;
+
+	if (e.c == NULL || e.c->m.a == NULL)
+		return SMFIS_CONTINUE;
+	milter_take_qid(smf, &e.c->m);
+	eng = daemon_engine_get();
+	e.cfg = eng->cfg;
+	e.host = milter_host(&e, hn, sizeof(hn));
+	if (e.c->m.too_big) {
+		snprintf(why, sizeof(why), "message larger than scan_max_size (%zu bytes)",
+			 e.c->m.max_size);
+		st = milter_unscanned(&e, "unscanned", why);
+	} else {
+		e.sc = milter_scan(e.c, eng, &e.secs);
+		st = milter_act(&e);
+		scan_ctx_free(&e.sc);
+	}
+	daemon_engine_put(eng);
+	milter_msg_reset(&e.c->m);
+	return st;
+}
+
+static sfsistat milter_cb_abort(SMFICTX *smf)
+{
+	struct milter_conn *c = milter_conn(smf);
+
+	if (c != NULL)
+		milter_msg_reset(&c->m);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat milter_cb_close(SMFICTX *smf)
+{
+	struct milter_conn *c = milter_conn(smf);
+
+	milter_conn_free(&c);
+	smfi_setpriv(smf, NULL);
+	return SMFIS_CONTINUE;
+}
+
+/* --- registration and the main loop --- */
+
+static struct smfiDesc milter_desc = {
+	.xxfi_name = (char *)MILTER_NAME,
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
+	.xxfi_connect = milter_cb_connect,
+	.xxfi_helo = milter_cb_helo,
+	.xxfi_envfrom = milter_cb_envfrom,
+	.xxfi_envrcpt = milter_cb_envrcpt,
+	.xxfi_header = milter_cb_header,
+	.xxfi_eoh = milter_cb_eoh,
+	.xxfi_body = milter_cb_body,
+	.xxfi_eom = milter_cb_eom,
+	.xxfi_abort = milter_cb_abort,
+	.xxfi_close = milter_cb_close,
+};
+
+int milter_open(const char *listen_spec, char **err_r)
+{
+	char *spec;
+	int ok;
+
+	if (milter_opened)
+		return 0;
+	if (smfi_register(milter_desc) != MI_SUCCESS) {
+		*err_r = xstrdup("smfi_register failed");
+		return -1;
+	}
+	/* smfi_setconn copies its (non-const) argument */
+	spec = xstrdup(listen_spec);
+	ok = smfi_setconn(spec) == MI_SUCCESS && smfi_opensocket(1) == MI_SUCCESS;
+	free(spec);
+	if (!ok) {
+		*err_r = xstrdup("cannot open the milter socket (in use, or a bad address?)");
+		return -1;
+	}
+	milter_opened = 1;
+	daemon_log(LOG_INFO, NULL, "milter: listening on %s", listen_spec);
+	return 0;
+}
+
+int milter_main(void)
+{
+	assert(milter_opened);
+	if (smfi_main() != MI_SUCCESS) {
+		daemon_log(LOG_ERR, NULL, "milter: smfi_main failed");
+		return -1;
+	}
+	return 0;
+}
+
+int milter_run(const char *listen_spec)
+{
+	char *err = NULL;
+
+	if (milter_open(listen_spec, &err) < 0) {
+		daemon_log(LOG_ERR, NULL, "milter: %s: %s", listen_spec, err);
+		free(err);
+		return -1;
+	}
+	return milter_main();
+}
+
+void milter_stop(void)
+{
+	smfi_stop();
+}

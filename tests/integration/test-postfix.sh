@@ -1,0 +1,192 @@
+#!/bin/sh
+# filterd in a real Postfix on loopback (../shared/RECIPES.md section 1):
+# Postfix's smtpd calls filterd as its milter; messages go in over SMTP
+# (Python smtplib) and land in a virtual(8) Maildir. Asserts: ham arrives
+# with the X-Spam headers and its body byte-identical; spam over
+# reject_score is refused with the configured 5xx text; with filterd
+# stopped, Postfix follows milter_default_action = tempfail (451) and
+# nothing is queued, so no message is lost.
+# Needs root (Postfix), postfix and python3 (scripts/install-deps.sh).
+set -u
+: "${top_srcdir:=.}" "${top_builddir:=.}"
+F=$top_builddir/filterd/filterd
+pass=0
+fail=0
+ok() { echo "PASS: $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL: $1"; fail=$((fail + 1)); }
+
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for Postfix"; exit 77; }
+command -v postfix >/dev/null || { echo "FAIL: postfix not installed"; exit 1; }
+[ -x "$F" ] || { echo "FAIL: $F not built"; exit 1; }
+
+W=$(mktemp -d /tmp/winnow-postfix.XXXXXX)
+P=$W/postfix
+base=$((20000 + $$ % 20000))
+SMTP=$base
+MILTER=$((base + 1))
+FPID=
+
+cleanup() {
+	[ -n "$FPID" ] && kill "$FPID" 2>/dev/null
+	postfix -c "$P/etc" stop >/dev/null 2>&1
+	rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+
+chmod 755 "$W"
+mkdir -p "$P/etc" "$P/spool" "$P/data" "$P/vmail"
+chown postfix "$P/data"
+chown 1001:1001 "$P/vmail"
+cat > "$P/etc/main.cf" <<EOC
+compatibility_level = 3.6
+queue_directory = $P/spool
+data_directory = $P/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mx.example.test
+mydomain = example.test
+myorigin = \$myhostname
+mydestination = localhost
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+maillog_file = $P/maillog
+maillog_file_prefixes = /var, /dev/stdout, $W
+alias_maps =
+alias_database =
+virtual_mailbox_domains = virt.test
+virtual_mailbox_base = $P/vmail
+virtual_mailbox_maps = texthash:$P/etc/vmailbox
+virtual_uid_maps = static:1001
+virtual_gid_maps = static:1001
+smtpd_milters = inet:127.0.0.1:$MILTER
+non_smtpd_milters =
+milter_default_action = tempfail
+disable_dns_lookups = yes
+smtp_host_lookup = native
+relayhost =
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_banner = \$myhostname ESMTP test
+biff = no
+EOC
+echo "bob@virt.test virt.test/bob/" > "$P/etc/vmailbox"
+{
+	echo "127.0.0.1:$SMTP inet n - n - - smtpd"
+	for s in "pickup unix n - n 60 1 pickup" "cleanup unix n - n - 0 cleanup" \
+		"qmgr unix n - n 300 1 qmgr" "rewrite unix - - n - - trivial-rewrite" \
+		"bounce unix - - n - 0 bounce" "defer unix - - n - 0 bounce" \
+		"trace unix - - n - 0 bounce" "verify unix - - n - 1 verify" \
+		"flush unix n - n 1000? 0 flush" "proxymap unix - - n - - proxymap" \
+		"proxywrite unix - - n - 1 proxymap" "smtp unix - - n - - smtp" \
+		"relay unix - - n - - smtp" "showq unix n - n - - showq" \
+		"error unix - - n - - error" "retry unix - - n - - error" \
+		"discard unix - - n - - discard" "local unix - n n - - local" \
+		"virtual unix - n n - - virtual" "lmtp unix - - n - - lmtp" \
+		"anvil unix - - n - 1 anvil" "scache unix - - n - 1 scache" \
+		"postlog unix-dgram n - n - 1 postlogd"; do
+		echo "$s"
+	done
+} > "$P/etc/master.cf"
+
+postfix -c "$P/etc" check >/dev/null 2>&1 || { echo "FAIL: postfix check"; cat "$P/maillog" 2>/dev/null; exit 1; }
+postfix -c "$P/etc" start >/dev/null 2>&1 || { echo "FAIL: postfix start"; cat "$P/maillog" 2>/dev/null; exit 1; }
+
+# waits until something listens on 127.0.0.1:PORT
+wait_port() {
+	python3 - "$1" <<'EOP'
+import socket, sys, time
+for _ in range(300):
+    try:
+        socket.create_connection(('127.0.0.1', int(sys.argv[1])), 0.2).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(1)
+EOP
+}
+
+start_filterd() {
+	"$F" -f -o spamd_listen= -o "milter_listen=inet:$MILTER@127.0.0.1" \
+		-o reject_score=50 -o "reject_reply=550 5.7.1 Winnow says spam" \
+		2>"$W/filterd.log" &
+	FPID=$!
+	wait_port "$MILTER" || { echo "FAIL: filterd did not listen"; cat "$W/filterd.log"; exit 1; }
+}
+
+# send FILE: prints the SMTP reply code of DATA (or of the first failure)
+send() {
+	python3 - "$SMTP" "$1" <<'EOP'
+import smtplib, sys
+data = open(sys.argv[2], 'rb').read()
+try:
+    s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=30)
+    s.ehlo('client.example.test')
+    s.sendmail('alice@example.test', ['bob@virt.test'], data)
+    s.quit()
+    print(250)
+except smtplib.SMTPResponseException as e:
+    print(e.smtp_code, e.smtp_error.decode(errors='replace'))
+except smtplib.SMTPRecipientsRefused as e:
+    code, msg = list(e.recipients.values())[0]
+    print(code, msg.decode(errors='replace'))
+except smtplib.SMTPSenderRefused as e:
+    print(e.smtp_code, e.smtp_error.decode(errors='replace'))
+EOP
+}
+
+delivered() { # waits for a new message in bob's Maildir; prints its path
+	i=0
+	while [ $i -lt 100 ]; do
+		f=$(ls "$P/vmail/virt.test/bob/new/" 2>/dev/null | head -1)
+		if [ -n "$f" ]; then echo "$P/vmail/virt.test/bob/new/$f"; return 0; fi
+		i=$((i + 1))
+		sleep 0.1
+	done
+	return 1
+}
+
+start_filterd
+
+# 1. ham: delivered, with the headers, body byte-identical
+printf 'From: Alice <alice@example.test>\r\nTo: bob@virt.test\r\nSubject: lunch\r\nDate: Tue, 1 Dec 2026 10:00:00 +0000\r\nMessage-ID: <ham1@example.test>\r\n\r\nHi Bob,\r\nlunch at noon?\r\n-- \r\nAlice\r\n' > "$W/ham.eml"
+r=$(send "$W/ham.eml")
+[ "${r%% *}" = 250 ] && ok "ham accepted" || bad "ham accepted (got: $r)"
+if m=$(delivered); then
+	grep -q '^X-Spam-Status: No, score=' "$m" && ok "ham has X-Spam-Status: No" || bad "ham has X-Spam-Status: No"
+	grep -q '^X-Spam-Checker-Version: Winnow' "$m" && ok "ham has X-Spam-Checker-Version" || bad "ham has X-Spam-Checker-Version"
+	grep -q '^X-Spam-Flag:' "$m" && bad "ham has no X-Spam-Flag" || ok "ham has no X-Spam-Flag"
+	python3 - "$W/ham.eml" "$m" <<'EOP' && ok "ham body byte-identical" || bad "ham body byte-identical"
+import sys
+def body(p, crlf):
+    d = open(p, 'rb').read()
+    sep = b'\r\n\r\n' if crlf else b'\n\n'
+    return d.split(sep, 1)[1]
+sent = body(sys.argv[1], True).replace(b'\r\n', b'\n')   # Maildir stores LF
+got = body(sys.argv[2], False)
+sys.exit(0 if sent == got else 1)
+EOP
+	rm -f "$m"
+else
+	bad "ham delivered to the Maildir"
+fi
+
+# 2. spam over reject_score: refused with the configured text
+sed 's/$/\r/' "$top_srcdir/etc/samples/gtube.eml" > "$W/gtube.eml"
+r=$(send "$W/gtube.eml")
+case "$r" in
+550*"Winnow says spam"*) ok "GTUBE rejected with the configured 5xx" ;;
+*) bad "GTUBE rejected with the configured 5xx (got: $r)" ;;
+esac
+
+# 3. filterd down: Postfix tempfails (milter_default_action), nothing queued
+kill "$FPID"; wait "$FPID" 2>/dev/null; FPID=
+r=$(send "$W/ham.eml")
+case "$r" in
+4*) ok "filterd down: temporary failure ($r)" ;;
+*) bad "filterd down: temporary failure (got: $r)" ;;
+esac
+q=$(find "$P/spool/incoming" "$P/spool/active" "$P/spool/deferred" -type f 2>/dev/null | wc -l)
+[ "$q" -eq 0 ] && ok "filterd down: nothing half-accepted in the queue" || bad "queue holds $q files"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
