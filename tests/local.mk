@@ -69,6 +69,7 @@ tests_unit_test_daemon_LDADD = $(WN_TEST_LIBS) $(WN_LIBS_ALL) $(MILTER_LIBS)
 # filterd's milter driven by miltertest, its spamd listener by the real
 # spamc, and filterd inside a real Postfix.
 TESTS += tests/integration/test-milter.sh tests/integration/test-spamc.sh \
-	tests/integration/test-postfix.sh
+	tests/integration/test-filterd.sh tests/integration/test-postfix.sh
 EXTRA_DIST += tests/integration/test-milter.sh tests/integration/milter \
-	tests/integration/test-spamc.sh tests/integration/test-postfix.sh
+	tests/integration/test-spamc.sh tests/integration/test-filterd.sh \
+	tests/integration/test-postfix.sh

@@ -4,8 +4,9 @@
 # (Python smtplib) and land in a virtual(8) Maildir. Asserts: ham arrives
 # with the X-Spam headers and its body byte-identical; spam over
 # reject_score is refused with the configured 5xx text; with filterd
-# stopped, Postfix follows milter_default_action = tempfail (451) and
-# nothing is queued, so no message is lost.
+# hanging (SIGSTOP) or stopped, Postfix follows milter_default_action =
+# tempfail (4xx) and nothing is queued, so no message is lost; with
+# spam_action = quarantine spam goes to Postfix's hold queue.
 # Needs root (Postfix), postfix and python3 (scripts/install-deps.sh).
 set -u
 : "${top_srcdir:=.}" "${top_builddir:=.}"
@@ -62,6 +63,9 @@ virtual_gid_maps = static:1001
 smtpd_milters = inet:127.0.0.1:$MILTER
 non_smtpd_milters =
 milter_default_action = tempfail
+milter_connect_timeout = 3s
+milter_command_timeout = 3s
+milter_content_timeout = 3s
 disable_dns_lookups = yes
 smtp_host_lookup = native
 relayhost =
@@ -105,10 +109,10 @@ sys.exit(1)
 EOP
 }
 
-start_filterd() {
+start_filterd() { # extra -o options follow
 	"$F" -f -o spamd_listen= -o "milter_listen=inet:$MILTER@127.0.0.1" \
-		-o reject_score=50 -o "reject_reply=550 5.7.1 Winnow says spam" \
-		2>"$W/filterd.log" &
+		-o reject_score=50 -o "reject_reply=550 5.7.1 Winnow says spam" "$@" \
+		2>>"$W/filterd.log" &
 	FPID=$!
 	wait_port "$MILTER" || { echo "FAIL: filterd did not listen"; cat "$W/filterd.log"; exit 1; }
 }
@@ -178,15 +182,42 @@ case "$r" in
 *) bad "GTUBE rejected with the configured 5xx (got: $r)" ;;
 esac
 
-# 3. filterd down: Postfix tempfails (milter_default_action), nothing queued
+queued() { # messages in the queues that would be delivered
+	find "$P/spool/incoming" "$P/spool/active" "$P/spool/deferred" -type f 2>/dev/null | wc -l
+}
+
+# 3. filterd hanging (stopped): Postfix gives up after its milter
+# timeouts and tempfails; nothing queued
+kill -STOP "$FPID"
+r=$(send "$W/ham.eml")
+case "$r" in
+4*) ok "filterd hanging: temporary failure ($r)" ;;
+*) bad "filterd hanging: temporary failure (got: $r)" ;;
+esac
+[ "$(queued)" -eq 0 ] && ok "filterd hanging: nothing queued" || bad "filterd hanging: queue not empty"
+kill -CONT "$FPID"
+kill "$FPID"; wait "$FPID" 2>/dev/null; FPID=
+
+# 4. spam_action=quarantine: spam is accepted into Postfix's hold queue,
+# not delivered
+start_filterd -o reject_score=0 -o spam_action=quarantine
+r=$(send "$W/gtube.eml")
+[ "${r%% *}" = 250 ] && ok "quarantine: GTUBE accepted" || bad "quarantine: GTUBE accepted (got: $r)"
+i=0
+while [ -z "$(find "$P/spool/hold" -type f 2>/dev/null)" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ -n "$(find "$P/spool/hold" -type f 2>/dev/null)" ] && ok "quarantine: message in the hold queue" ||
+	bad "quarantine: message in the hold queue"
+[ -z "$(ls "$P/vmail/virt.test/bob/new/" 2>/dev/null)" ] && ok "quarantine: not delivered" ||
+	bad "quarantine: not delivered"
+
+# 5. filterd down: Postfix tempfails (milter_default_action), nothing queued
 kill "$FPID"; wait "$FPID" 2>/dev/null; FPID=
 r=$(send "$W/ham.eml")
 case "$r" in
 4*) ok "filterd down: temporary failure ($r)" ;;
 *) bad "filterd down: temporary failure (got: $r)" ;;
 esac
-q=$(find "$P/spool/incoming" "$P/spool/active" "$P/spool/deferred" -type f 2>/dev/null | wc -l)
-[ "$q" -eq 0 ] && ok "filterd down: nothing half-accepted in the queue" || bad "queue holds $q files"
+[ "$(queued)" -eq 0 ] && ok "filterd down: nothing half-accepted in the queue" || bad "queue not empty"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
