@@ -18,8 +18,9 @@
  * skip_authenticated, are accepted at end of headers: the body is
  * never buffered for mail we would not scan.
  *
- * scan_timeout is checked after the scan (the pipeline is synchronous):
- * a scan that took longer is treated as an error (error_action).
+ * scan_timeout: the rules engine stops at the deadline and the scan
+ * ends as an error (error_action); a scan that still took longer (its
+ * parse, say) is treated the same way when it returns.
  */
 #include "config.h"
 

@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 #include "config.h"
@@ -28,11 +29,18 @@ static int scan_rules_run(struct scan_ctx *ctx, void *state, const char **err_r)
 {
 	struct rule_ctx *rc;
 
+	unsigned int limit = cfg_uint(ctx->engine->cfg, "scan_timeout");
+
 	(void)state;
-	(void)err_r;
 	rc = rule_ctx_new(ctx->arena, ctx->engine->rules, ctx->msg, &ctx->env,
 			  &ctx->facts);
+	if (limit > 0)
+		rc->deadline = ctx->started + (double)limit;
 	ruleset_run(ctx->engine->rules, rc, &ctx->hits);
+	if (rc->timed_out) {
+		*err_r = arena_printf(ctx->arena, "scan over scan_timeout (%u s)", limit);
+		return -1;
+	}
 	return 0;
 }
 
@@ -154,6 +162,10 @@ int scan_run(struct scan_ctx *ctx)
 	const struct scan_engine *eng = ctx->engine;
 	size_t i;
 
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ctx->started = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	ctx->msg = msg_parse(ctx->arena, ctx->raw, ctx->raw_len, &eng->limits);
 	for (i = 0; i < N_ELEMENTS(scan_checks); i++) {
 		const char *err = NULL;

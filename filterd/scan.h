@@ -49,6 +49,8 @@ struct scan_ctx {
 	double score;
 	enum scan_verdict verdict;
 	const char *error;   /* when verdict == SCAN_ERROR */
+	double started;      /* CLOCK_MONOTONIC seconds when scan_run began;
+				scan_timeout counts from here */
 	const char *virus;   /* signature name when SCAN_VIRUS */
 };
 

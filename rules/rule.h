@@ -114,6 +114,8 @@ struct rule_ctx {
 	const struct msg_facts *facts;
 	void *text_state;  /* owned by text.c */
 	void *eval_state;  /* owned by eval*.c and relays.c */
+	double deadline;   /* CLOCK_MONOTONIC seconds; 0: no time limit */
+	int timed_out;     /* set by ruleset_run when it stopped at deadline */
 };
 
 struct rule_text {

@@ -25,6 +25,7 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include "lib/buf.h"
@@ -52,7 +53,21 @@ struct run {
 				    rules not yet asked for are not) */
 	double **stacks;         /* meta stacks per nesting level */
 	size_t nstacks, meta_depth;
+	unsigned int since_clock; /* rules run since the clock was read */
 };
+
+/* Past the scan's deadline? The clock is read every 64 rules. */
+static int out_of_time(struct run *rn)
+{
+	struct timespec ts;
+
+	if (rn->ctx->deadline <= 0 || rn->since_clock++ % 64 != 0)
+		return rn->ctx->timed_out;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9 > rn->ctx->deadline)
+		rn->ctx->timed_out = 1;
+	return rn->ctx->timed_out;
+}
 
 struct rule_ctx *rule_ctx_new(struct arena *a, const struct ruleset *rs,
 			      const struct msg *msg, const struct msg_envelope *env,
@@ -618,7 +633,7 @@ static void run_metas(struct run *rn)
 	struct rule *const *v = rs->runlist[rn->set & 3][RULE_T_META].v;
 	size_t n = rs->runlist[rn->set & 3][RULE_T_META].count, i;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !out_of_time(rn); i++) {
 		run_meta(rn, v[i]);
 		rn->ready[v[i]->idx] = 1;
 	}
@@ -667,7 +682,7 @@ void ruleset_run(const struct ruleset *rs, struct rule_ctx *ctx, struct hit_list
 		if (t == RULE_T_META)
 			continue;
 		prefilter_type(&rn, t);
-		for (i = 0; i < list->count; i++)
+		for (i = 0; i < list->count && !out_of_time(&rn); i++)
 			if (gate_open(&rn, t, &g[i]))
 				run_rule(&rn, v[i]);
 		settle_lazy(&rn, t);

@@ -12,6 +12,7 @@
 #include "filterd/daemon.h"
 #include "filterd/daemon_int.h"
 #include "filterd/spamhdr.h"
+#include "rules/rule.h"
 #include "tests/unit/test.h"
 
 static struct scan_engine *engine(const char *required)
@@ -122,11 +123,47 @@ static void test_status_folding(void)
 	test_end();
 }
 
+/* A scan past its deadline stops running rules and says so. */
+static void test_deadline(void)
+{
+	struct scan_engine *eng = engine("5");
+	struct arena *a = arena_new(0);
+	size_t len;
+	char *gtube = test_read_file("etc/samples/gtube.eml", &len);
+	struct msg *m = msg_parse(a, gtube, len, &eng->limits);
+	struct msg_envelope env;
+	struct hit_list hits;
+	struct rule_ctx *rc;
+
+	test_begin("rules: a scan past its deadline stops (scan_timeout)");
+	memset(&env, 0, sizeof(env));
+	hits_init(&hits, a);
+	rc = rule_ctx_new(a, eng->rules, m, &env, NULL);
+	rc->deadline = 1e-9; /* long past */
+	ruleset_run(eng->rules, rc, &hits);
+	test_assert(rc->timed_out);
+	test_assert(hits_find(&hits, "GTUBE") == NULL);
+	/* without a deadline the same message hits */
+	rc = rule_ctx_new(a, eng->rules, m, &env, NULL);
+	ruleset_run(eng->rules, rc, &hits);
+	test_assert(!rc->timed_out);
+	test_assert(hits_find(&hits, "GTUBE") != NULL);
+	arena_free(&a);
+	{
+		struct cfg *c = eng->cfg;
+		scan_engine_free(&eng);
+		cfg_free(&c);
+	}
+	free(gtube);
+	test_end();
+}
+
 int main(void)
 {
 	daemon_log_open("mail", 0);
 	test_engine_swap();
 	test_spam_headers();
 	test_status_folding();
+	test_deadline();
 	return test_exit();
 }
