@@ -68,8 +68,10 @@ tests_unit_test_daemon_SOURCES = tests/unit/test-daemon.c
 tests_unit_test_daemon_LDADD = $(WN_TEST_LIBS) $(WN_LIBS_ALL) $(MILTER_LIBS)
 # filterd's milter driven by miltertest, its spamd listener by the real
 # spamc, and filterd inside a real Postfix.
-TESTS += tests/integration/test-milter.sh tests/integration/test-spamc.sh \
+TESTS += tests/integration/test-milter.sh tests/integration/test-milter-bad.sh \
+	tests/integration/test-spamc.sh \
 	tests/integration/test-filterd.sh tests/integration/test-postfix.sh
-EXTRA_DIST += tests/integration/test-milter.sh tests/integration/milter \
+EXTRA_DIST += tests/integration/test-milter.sh tests/integration/test-milter-bad.sh \
+	tests/integration/milter \
 	tests/integration/test-spamc.sh tests/integration/test-filterd.sh \
 	tests/integration/test-postfix.sh
