@@ -46,6 +46,9 @@ struct opts {
 	size_t noverrides;
 };
 
+/* Seconds a stopping daemon waits for scans in flight. */
+#define SCANS_WAIT 60
+
 static int sig_pipe[2] = { -1, -1 };
 
 static void usage(void)
@@ -240,11 +243,25 @@ struct listeners {
 	pthread_t milter_thread;
 };
 
+/* libmilter's own signal thread stops the milter on SIGHUP, SIGTERM and
+   SIGINT if the kernel hands it such a signal; that happens only when
+   the main thread has a signal pending already (right after SIGCONT,
+   say). The milter cannot be restarted then, so filterd stops cleanly
+   instead of running on without a milter. */
 static void *milter_thread_main(void *arg)
 {
+	unsigned char term = SIGTERM;
+
 	(void)arg;
 	if (milter_main() < 0)
 		daemon_log(LOG_ERR, NULL, "milter stopped with an error");
+	if (!daemon_stopping()) {
+		daemon_log(LOG_WARNING, NULL, "milter stopped by a signal libmilter caught: "
+			   "stopping filterd");
+		if (write(sig_pipe[1], &term, 1) < 0) {
+			/* the main loop is already told */
+		}
+	}
 	return NULL;
 }
 
@@ -317,6 +334,11 @@ static void shutdown_all(struct listeners *l)
 	if (l->milter) {
 		milter_stop();
 		pthread_join(l->milter_thread, NULL);
+		if (milter_wait_scans(SCANS_WAIT) < 0)
+			daemon_log(LOG_WARNING, NULL, "milter scans still running after %d s",
+				   SCANS_WAIT);
+		/* libmilter sends a callback's reply after it returns */
+		usleep(200 * 1000);
 	}
 	spamd_stop(&l->spamd);
 }

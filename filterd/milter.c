@@ -29,6 +29,7 @@
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -568,7 +569,49 @@ static struct scan_ctx *milter_scan(struct milter_conn *c, const struct scan_eng
 	return sc;
 }
 
+/* Scans in flight, so that a stopping daemon lets them finish. */
+static pthread_mutex_t scans_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t scans_done = PTHREAD_COND_INITIALIZER;
+static unsigned int scans;
+
+static void scans_add(int d)
+{
+	pthread_mutex_lock(&scans_lock);
+	scans = d > 0 ? scans + 1 : scans - 1;
+	if (scans == 0)
+		pthread_cond_broadcast(&scans_done);
+	pthread_mutex_unlock(&scans_lock);
+}
+
+int milter_wait_scans(unsigned int seconds)
+{
+	struct timespec until;
+	unsigned int left;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)seconds;
+	pthread_mutex_lock(&scans_lock);
+	while (scans > 0)
+		if (pthread_cond_timedwait(&scans_done, &scans_lock, &until) != 0)
+			break;
+	left = scans;
+	pthread_mutex_unlock(&scans_lock);
+	return left == 0 ? 0 : -1;
+}
+
+static sfsistat milter_eom_scan(SMFICTX *smf);
+
 static sfsistat milter_cb_eom(SMFICTX *smf)
+{
+	sfsistat st;
+
+	scans_add(1);
+	st = milter_eom_scan(smf);
+	scans_add(-1);
+	return st;
+}
+
+static sfsistat milter_eom_scan(SMFICTX *smf)
 {
 	struct milter_eom e = { smf, milter_conn(smf), NULL, NULL, NULL, 0 };
 	struct scan_engine *eng;

@@ -32,4 +32,8 @@ int milter_run(const char *listen_spec);
    connections in progress finish their current callback. */
 void milter_stop(void);
 
+/* After milter_main() returned: waits up to seconds for scans still in
+   flight on libmilter's connection threads; -1 if some did not end. */
+int milter_wait_scans(unsigned int seconds);
+
 #endif

@@ -196,6 +196,7 @@ case "$r" in
 esac
 [ "$(queued)" -eq 0 ] && ok "filterd hanging: nothing queued" || bad "filterd hanging: queue not empty"
 kill -CONT "$FPID"
+sleep 0.5
 kill "$FPID"; wait "$FPID" 2>/dev/null; FPID=
 
 # 4. spam_action=quarantine: spam is accepted into Postfix's hold queue,
