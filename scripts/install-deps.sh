@@ -14,7 +14,7 @@ fi
 PKGS="build-essential autoconf automake libtool pkg-config
       libpcre2-dev libsqlite3-dev libmilter-dev
       clang libclang-rt-14-dev
-      spamassassin spamc python3
+      spamassassin spamc spamd python3
       postfix miltertest swaks"
 # Postfix with no system configuration: the tests run their own instance.
 echo "postfix postfix/main_mailer_type select No configuration" |
