@@ -450,19 +450,6 @@ struct conn_arg {
 	char peer[INET6_ADDRSTRLEN + 8];
 };
 
-static char *err_printf(const char *fmt, ...) WN_PRINTF(1, 2);
-
-static char *err_printf(const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	return buf_steal(&b);
-}
-
 static int listen_unix(const char *path, char **err_r)
 {
 	struct sockaddr_un su;
@@ -472,7 +459,7 @@ static int listen_unix(const char *path, char **err_r)
 	memset(&su, 0, sizeof(su));
 	su.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(su.sun_path)) {
-		*err_r = err_printf("socket path too long");
+		*err_r = buf_strdup_printf("socket path too long");
 		return -1;
 	}
 	strcpy(su.sun_path, path);
@@ -482,7 +469,7 @@ static int listen_unix(const char *path, char **err_r)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    bind(fd, (struct sockaddr *)&su, sizeof(su)) < 0 || chmod(path, 0666) < 0 ||
 	    listen(fd, 128) < 0) {
-		*err_r = err_printf("%s: %s", path, strerror(errno));
+		*err_r = buf_strdup_printf("%s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -524,7 +511,7 @@ static int listen_inet(const char *spec, char **err_r)
 	int fd = -1, on = 1, e;
 
 	if (split_spec(spec, host, sizeof(host), &port) < 0) {
-		*err_r = err_printf("expected ADDR:PORT, [ADDR6]:PORT or unix:/path");
+		*err_r = buf_strdup_printf("expected ADDR:PORT, [ADDR6]:PORT or unix:/path");
 		return -1;
 	}
 	memset(&hints, 0, sizeof(hints));
@@ -533,13 +520,13 @@ static int listen_inet(const char *spec, char **err_r)
 	e = getaddrinfo(host[0] == '\0' || strcmp(host, "*") == 0 ? NULL : host, port, &hints,
 			&ai);
 	if (e != 0) {
-		*err_r = err_printf("%s", gai_strerror(e));
+		*err_r = buf_strdup_printf("%s", gai_strerror(e));
 		return -1;
 	}
 	if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 128) < 0) {
-		*err_r = err_printf("%s", strerror(errno));
+		*err_r = buf_strdup_printf("%s", strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		fd = -1;
@@ -658,7 +645,7 @@ struct spamd_server *spamd_start(const char *spec, char **err_r)
 	pthread_cond_init(&srv->cond, NULL);
 	if (pipe2(srv->stop_pipe, O_CLOEXEC) < 0 ||
 	    pthread_create(&srv->thread, NULL, accept_main, srv) != 0) {
-		*err_r = err_printf("cannot start the listener thread: %s", strerror(errno));
+		*err_r = buf_strdup_printf("cannot start the listener thread: %s", strerror(errno));
 		goto fail;
 	}
 	daemon_log(LOG_INFO, NULL, "spamd: listening on %s", spec);

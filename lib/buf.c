@@ -3,6 +3,8 @@
  */
 #include "lib/buf.h"
 
+#include <stdarg.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,4 +125,15 @@ void buf_append_json(struct buf *b, const char *s, size_t len)
 			}
 		}
 	}
+}
+
+char *buf_strdup_printf(const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return buf_steal(&b);
 }

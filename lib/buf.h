@@ -34,6 +34,9 @@ void buf_truncate(struct buf *b, size_t len);
 const char *buf_cstr(const struct buf *b);
 /* Hands the data to the caller (free() it) and empties the buffer. */
 char *buf_steal(struct buf *b);
+/* A malloc'd formatted string (never NULL): buf_printf into a fresh
+   buffer, then buf_steal. */
+char *buf_strdup_printf(const char *fmt, ...) WN_PRINTF(1, 2);
 void buf_free(struct buf *b);
 
 /* Appends s escaped for JSON string content (no quotes added). */

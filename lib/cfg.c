@@ -90,19 +90,6 @@ static int cfg_index(const char *key)
 	return -1;
 }
 
-static char *cfg_errf(const char *fmt, ...) WN_PRINTF(1, 2);
-
-static char *cfg_errf(const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	return buf_steal(&b);
-}
-
 int cfg_parse_size(const char *s, size_t *r)
 {
 	char *end;
@@ -225,11 +212,11 @@ int cfg_set(struct cfg *c, const char *key, const char *value,
 	struct cfg_value *v;
 
 	if (i < 0) {
-		*err_r = cfg_errf("%s: unknown key '%s'", origin, key);
+		*err_r = buf_strdup_printf("%s: unknown key '%s'", origin, key);
 		return -1;
 	}
 	if (cfg_validate(&cfg_key_table[i], value) < 0) {
-		*err_r = cfg_errf("%s: %s: '%s' is not %s", origin, key, value,
+		*err_r = buf_strdup_printf("%s: %s: '%s' is not %s", origin, key, value,
 				  cfg_type_name(cfg_key_table[i].type));
 		return -1;
 	}
@@ -289,7 +276,7 @@ static int cfg_line(struct cfg *c, char *line, const char *origin, char **err_r)
 		return 0;
 	eq = strchr(line, '=');
 	if (eq == NULL) {
-		*err_r = cfg_errf("%s: expected 'key = value'", origin);
+		*err_r = buf_strdup_printf("%s: expected 'key = value'", origin);
 		return -1;
 	}
 	*eq = '\0';
@@ -315,11 +302,11 @@ int cfg_load_buffer(struct cfg *c, const char *name, const char *data,
 		lineno++;
 		snprintf(origin, sizeof(origin), "%s:%u", name, lineno);
 		if (n >= WN_CFG_MAX_LINE) {
-			*err_r = cfg_errf("%s: line too long", origin);
+			*err_r = buf_strdup_printf("%s: line too long", origin);
 			return -1;
 		}
 		if (memchr(p, '\0', n) != NULL) {
-			*err_r = cfg_errf("%s: NUL byte in line", origin);
+			*err_r = buf_strdup_printf("%s: NUL byte in line", origin);
 			return -1;
 		}
 		line = xstrndup(p, n);
@@ -341,13 +328,13 @@ int cfg_load_file(struct cfg *c, const char *path, char **err_r)
 	int ret;
 
 	if (f == NULL) {
-		*err_r = cfg_errf("%s: cannot open: %s", path, strerror(errno));
+		*err_r = buf_strdup_printf("%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		buf_append(&data, chunk, n);
 	if (ferror(f)) {
-		*err_r = cfg_errf("%s: read error: %s", path, strerror(errno));
+		*err_r = buf_strdup_printf("%s: read error: %s", path, strerror(errno));
 		fclose(f);
 		buf_free(&data);
 		return -1;
@@ -365,7 +352,7 @@ int cfg_set_option(struct cfg *c, const char *kv, char **err_r)
 	int ret;
 
 	if (eq == NULL) {
-		*err_r = cfg_errf("-o %s: expected KEY=VALUE", kv);
+		*err_r = buf_strdup_printf("-o %s: expected KEY=VALUE", kv);
 		return -1;
 	}
 	key = xstrndup(kv, (size_t)(eq - kv));
