@@ -29,6 +29,7 @@
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -674,6 +675,29 @@ static struct smfiDesc milter_desc = {
 	.xxfi_close = milter_cb_close,
 };
 
+/* libmilter keeps its listening socket to itself. Find it (a listening
+   TCP socket: at this point filterd has no other) and set TCP_NODELAY,
+   which Linux passes on to the connections accepted from it. Without it
+   each header change sent at end of message waits for the MTA's delayed
+   ACK (Nagle): about 80 ms a message through Postfix. */
+static void milter_nodelay(void)
+{
+	int fd, one = 1;
+
+	for (fd = 3; fd < 1024; fd++) {
+		int acc = 0;
+		socklen_t l = sizeof(acc);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &l) != 0 || !acc)
+			continue;
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+			continue;
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+}
+
 int milter_open(const char *listen_spec, char **err_r)
 {
 	char *spec;
@@ -693,6 +717,7 @@ int milter_open(const char *listen_spec, char **err_r)
 		*err_r = xstrdup("cannot open the milter socket (in use, or a bad address?)");
 		return -1;
 	}
+	milter_nodelay();
 	milter_opened = 1;
 	daemon_log(LOG_INFO, NULL, "milter: listening on %s", listen_spec);
 	return 0;

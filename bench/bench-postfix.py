@@ -1,0 +1,165 @@
+#!/usr/bin/python3
+"""Postfix with filterd as its milter against Postfix with no milter.
+
+Two private Postfix instances on loopback (tests/integration/postfix-
+instance.sh), the same messages through each in the same run: real mail
+from the SpamAssassin public corpus (easy-ham-1 and spam-1), padded or cut
+to about 10 KB each, sent with Python's smtplib by CLIENTS parallel
+clients, each on its own connection per message. filterd runs Winnow's
+default rules unless --rules says otherwise; reject_score is off, so
+every message is accepted and delivered. Reports messages per second
+accepted by Postfix (wall clock over all messages) and the SMTP
+transaction time per message (connect to QUIT) at p50 and p99, and the
+cost of the milter: throughput lost, and added latency. Needs root.
+Not a test: run it by hand and copy the table to RESULTS.md.
+"""
+import argparse
+import os
+import shutil
+import signal
+import socket
+import smtplib
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def wait_port(port, timeout=30):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            socket.create_connection(('127.0.0.1', port), 0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def ten_kb(data):
+    """About 10 KB: cut, or padded with a plain-text paragraph."""
+    if len(data) >= 10240:
+        return data[:10240]
+    pad = b'\n' + b'Lorem ipsum dolor sit amet, consectetur adipiscing elit.\n' * 200
+    return (data + pad)[:10240]
+
+
+def send_all(port, msgs, clients):
+    lat = []
+    lock = threading.Lock()
+    todo = list(enumerate(msgs))
+    errors = []
+
+    def worker():
+        while True:
+            with lock:
+                if not todo:
+                    return
+                _, m = todo.pop()
+            t0 = time.perf_counter()
+            try:
+                s = smtplib.SMTP('127.0.0.1', port, timeout=60)
+                s.sendmail('alice@example.test', ['bob@virt.test'], m)
+                s.quit()
+            except (smtplib.SMTPException, OSError) as e:
+                errors.append(str(e))
+                continue
+            with lock:
+                lat.append(time.perf_counter() - t0)
+
+    t0 = time.perf_counter()
+    th = [threading.Thread(target=worker) for _ in range(clients)]
+    for t in th:
+        t.start()
+    for t in th:
+        t.join()
+    return time.perf_counter() - t0, sorted(lat), errors
+
+
+def pct(v, p):
+    return v[min(len(v) - 1, int(len(v) * p))] * 1000 if v else float('nan')
+
+
+def run_instance(milter, msgs, clients):
+    w = tempfile.mkdtemp(prefix='bench-postfix.')
+    smtp = free_port()
+    subprocess.run(['sh', os.path.join(TOP, 'tests/integration/postfix-instance.sh'),
+                    w, str(smtp), milter], check=True)
+    try:
+        if not wait_port(smtp):
+            sys.exit('bench: postfix did not listen')
+        send_all(smtp, msgs[:10], clients)          # warm up
+        return send_all(smtp, msgs, clients)
+    finally:
+        subprocess.run(['postfix', '-c', os.path.join(w, 'postfix/etc'), 'stop'],
+                       capture_output=True)
+        shutil.rmtree(w, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--filterd', default='./filterd/filterd')
+    ap.add_argument('--corpus', default='/var/cache/winnow-corpus/package/data')
+    ap.add_argument('--count', type=int, default=500, help='messages (half ham, half spam)')
+    ap.add_argument('--clients', type=int, default=4)
+    ap.add_argument('--rules', default='default')
+    ap.add_argument('--unix', action='store_true', help='milter on a unix socket, not TCP')
+    a = ap.parse_args()
+
+    msgs = []
+    for folder in ('easy-ham-1', 'spam-1'):
+        d = os.path.join(a.corpus, folder)
+        names = sorted(n for n in os.listdir(d) if n.endswith('.txt'))[:a.count // 2]
+        msgs += [ten_kb(open(os.path.join(d, n), 'rb').read()) for n in names]
+
+    mport = free_port()
+    sock = tempfile.mktemp(prefix='bench-milter.', suffix='.sock')
+    listen = 'unix:' + sock if a.unix else 'inet:%d@127.0.0.1' % mport
+    fd = subprocess.Popen([a.filterd, '-f', '-o', 'spamd_listen=',
+                           '-o', 'milter_listen=' + listen,
+                           '-o', 'rules_dir=' + a.rules],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if a.unix:
+            for _ in range(300):
+                if os.path.exists(sock):
+                    break
+                time.sleep(0.05)
+            os.chmod(sock, 0o666)
+        elif not wait_port(mport):
+            sys.exit('bench: filterd did not listen')
+        spec = 'unix:' + sock if a.unix else 'inet:127.0.0.1:%d' % mport
+        with_m = run_instance(spec, msgs, a.clients)
+    finally:
+        fd.send_signal(signal.SIGTERM)
+        fd.wait(30)
+    without = run_instance('', msgs, a.clients)
+
+    n = len(msgs)
+    print('messages: %d of about 10 KB, %d parallel clients, filterd rules: %s'
+          % (n, a.clients, a.rules))
+    print('| postfix | msgs/s | p50 ms | p99 ms | errors |')
+    print('|---|---|---|---|---|')
+    for name, (wall, lat, err) in (('no milter', without), ('filterd milter', with_m)):
+        print('| %s | %.0f | %.1f | %.1f | %d |' % (name, n / wall, pct(lat, 0.5),
+                                                   pct(lat, 0.99), len(err)))
+    print('throughput cost of filterd: %.1f%%; added latency p50 %.1f ms, p99 %.1f ms'
+          % (100 * (1 - (n / with_m[0]) / (n / without[0])),
+             pct(with_m[1], 0.5) - pct(without[1], 0.5),
+             pct(with_m[1], 0.99) - pct(without[1], 0.99)))
+
+
+if __name__ == '__main__':
+    main()
