@@ -74,4 +74,5 @@ TESTS += tests/integration/test-milter.sh tests/integration/test-milter-bad.sh \
 EXTRA_DIST += tests/integration/test-milter.sh tests/integration/test-milter-bad.sh \
 	tests/integration/milter \
 	tests/integration/test-spamc.sh tests/integration/test-filterd.sh \
-	tests/integration/test-postfix.sh tests/integration/postfix-instance.sh
+	tests/integration/test-postfix.sh tests/integration/postfix-instance.sh \
+	tests/integration/free-port.sh

@@ -19,7 +19,7 @@ command -v spamc >/dev/null || { echo "SKIP: spamc not installed"; exit 77; }
 
 W=$(mktemp -d /tmp/winnow-filterd.XXXXXX)
 chmod 755 "$W"
-PORT=$((20000 + ($$ + 13) % 20000))
+PORT=$(sh "${top_srcdir:-.}/tests/integration/free-port.sh")
 FPID=
 cleanup() {
 	[ -n "$FPID" ] && kill "$FPID" 2>/dev/null

@@ -19,7 +19,6 @@ pids=
 trap 'for p in $pids; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 pass=0
 fail=0
-base=$((40000 + $$ % 20000))
 limit=120 # seconds for one client run
 ok() { pass=$((pass + 1)); echo "PASS: $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
@@ -27,7 +26,7 @@ bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 # start NAME PORTOFFSET [-o KEY=VALUE ...]: filterd in the foreground,
 # its log in $T/NAME.log, its pid in $T/NAME.pid.
 start() {
-	name=$1; port=$((base + $2)); shift 2
+	name=$1; port=$(sh "$top/tests/integration/free-port.sh"); shift 2
 	"$F" -f -o spamd_listen= -o milter_listen="inet:$port@127.0.0.1" \
 		-o rules_dir="$top/rules/default" -o hostname=filter.example.test "$@" \
 		>"$T/$name.log" 2>&1 &

@@ -22,9 +22,9 @@ command -v postfix >/dev/null || { echo "FAIL: postfix not installed"; exit 1; }
 
 W=$(mktemp -d /tmp/winnow-postfix.XXXXXX)
 P=$W/postfix
-base=$((20000 + $$ % 20000))
-SMTP=$base
-MILTER=$((base + 1))
+SMTP=$(sh "${top_srcdir:-.}/tests/integration/free-port.sh")
+MILTER=$(sh "${top_srcdir:-.}/tests/integration/free-port.sh")
+[ "$MILTER" = "$SMTP" ] && MILTER=$(sh "${top_srcdir:-.}/tests/integration/free-port.sh")
 FPID=
 
 cleanup() {

@@ -20,7 +20,7 @@ command -v spamc >/dev/null || { echo "SKIP: spamc not installed"; exit 77; }
 [ -x "$F" ] || { echo "FAIL: $F not built"; exit 1; }
 
 W=$(mktemp -d /tmp/winnow-spamc.XXXXXX)
-PORT=$((20000 + ($$ + 7) % 20000))
+PORT=$(sh "${top_srcdir:-.}/tests/integration/free-port.sh")
 SOCK=$W/spamd.sock
 FPID=
 cleanup() {
