@@ -341,6 +341,16 @@ static void milter_log(struct milter_conn *c, const char *action, const char *fm
 		   action, extra[0] != '\0' ? " " : "", extra);
 }
 
+/* Nothing to do at DATA, but answering it matters: without a DATA
+   callback libmilter tells the MTA to skip the command, Postfix still
+   sends the DATA macros alone, and its next packet waits for our delayed
+   ACK (Nagle): 40 ms a message over TCP. */
+static sfsistat milter_cb_data(SMFICTX *smf)
+{
+	(void)smf;
+	return SMFIS_CONTINUE;
+}
+
 static sfsistat milter_cb_eoh(SMFICTX *smf)
 {
 	struct milter_conn *c = milter_conn(smf);
@@ -671,6 +681,7 @@ static struct smfiDesc milter_desc = {
 	.xxfi_eoh = milter_cb_eoh,
 	.xxfi_body = milter_cb_body,
 	.xxfi_eom = milter_cb_eom,
+	.xxfi_data = milter_cb_data,
 	.xxfi_abort = milter_cb_abort,
 	.xxfi_close = milter_cb_close,
 };
