@@ -25,16 +25,10 @@ import tempfile
 import threading
 import time
 
+from benchlib import corpus_files, free_port
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def wait_port(port, timeout=30):
@@ -118,11 +112,8 @@ def main():
     ap.add_argument('--unix', action='store_true', help='milter on a unix socket, not TCP')
     a = ap.parse_args()
 
-    msgs = []
-    for folder in ('easy-ham-1', 'spam-1'):
-        d = os.path.join(a.corpus, folder)
-        names = sorted(n for n in os.listdir(d) if n.endswith('.txt'))[:a.count // 2]
-        msgs += [ten_kb(open(os.path.join(d, n), 'rb').read()) for n in names]
+    msgs = [ten_kb(open(f, 'rb').read())
+            for f in corpus_files(a.corpus, ('easy-ham-1', 'spam-1'), a.count // 2)]
 
     mport = free_port()
     sock = tempfile.mktemp(prefix='bench-milter.', suffix='.sock')

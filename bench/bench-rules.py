@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 
+from benchlib import corpus_files
+
 
 def timed(cmd, stdin=None):
     """Runs cmd under /usr/bin/time; returns (CPU seconds, user + system,
@@ -43,13 +45,7 @@ def main():
     ap.add_argument('--repeat', type=int, default=3, help='winnow runs (best kept)')
     a = ap.parse_args()
 
-    files = []
-    for folder in a.folders.split(','):
-        d = os.path.join(a.corpus, folder)
-        names = sorted(n for n in os.listdir(d) if n.endswith('.txt'))
-        if a.limit:
-            names = names[:a.limit]
-        files += [os.path.join(d, n) for n in names]
+    files = corpus_files(a.corpus, a.folders.split(','), a.limit)
     n = len(files)
     mbox = tempfile.NamedTemporaryFile('wb', suffix='.mbox', delete=False)
     listing = tempfile.NamedTemporaryFile('w', suffix='.list', delete=False)

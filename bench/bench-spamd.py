@@ -19,11 +19,12 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+from benchlib import corpus_files, free_port
 
 
 def cpu_of_tree(pid):
@@ -56,14 +57,6 @@ def wait_ping(port, timeout=120):
             return True
         time.sleep(0.2)
     return False
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def run_spamc(port, files):
@@ -105,11 +98,7 @@ def main():
     ap.add_argument('--rules', default='/usr/share/spamassassin')
     a = ap.parse_args()
 
-    files = []
-    for folder in a.folders.split(','):
-        d = os.path.join(a.corpus, folder)
-        names = sorted(n for n in os.listdir(d) if n.endswith('.txt'))[:a.limit]
-        files += [os.path.join(d, n) for n in names]
+    files = corpus_files(a.corpus, a.folders.split(','), a.limit)
     n = len(files)
 
     site = tempfile.mkdtemp(prefix='bench-spamd.')
