@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
+#include <libmilter/mfdef.h>
 
 #include "filterd/daemon.h"
 #include "filterd/milter.h"
@@ -77,6 +78,21 @@ struct milter_conn {
 };
 
 static int milter_opened;
+
+/* On a unix socket, the steps whose callbacks only collect are
+   negotiated as "no reply" (SMFIP_NR_*): the MTA streams them without
+   waiting for an answer per header or body chunk, and their callbacks
+   return SMFIS_NOREPLY (libmilter answers "continue" for us to an MTA
+   that does not know "no reply"). End of headers still answers: it may
+   accept early (skip lists). Not over TCP: Postfix's socket keeps
+   Nagle on, so its second unanswered command would wait for our
+   delayed ACK, 40 ms each time (measured: 47 ms a message, against
+   2.6 ms saved on a unix socket). */
+#define MILTER_NR_STEPS (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | \
+			 SMFIP_NR_DATA | SMFIP_NR_HDR | SMFIP_NR_BODY)
+static int milter_noreply;
+#define MILTER_NEXT (milter_noreply ? SMFIS_NOREPLY : SMFIS_CONTINUE)
+#define MILTER_ACTIONS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE)
 
 /* --- per-connection and per-message state --- */
 
@@ -187,7 +203,7 @@ static sfsistat milter_cb_connect(SMFICTX *smf, char *hostname, _SOCK_ADDR *host
 	if (j != NULL)
 		c->mta_host = xstrdup(j);
 	smfi_setpriv(smf, c);
-	return SMFIS_CONTINUE;
+	return MILTER_NEXT;
 }
 
 static sfsistat milter_cb_helo(SMFICTX *smf, char *name)
@@ -195,10 +211,10 @@ static sfsistat milter_cb_helo(SMFICTX *smf, char *name)
 	struct milter_conn *c = milter_conn(smf);
 
 	if (c == NULL)
-		return SMFIS_CONTINUE;
+		return MILTER_NEXT;
 	free(c->helo);
 	c->helo = name != NULL ? xstrdup(name) : NULL;
-	return SMFIS_CONTINUE;
+	return MILTER_NEXT;
 }
 
 /* --- callbacks: envelope --- */
@@ -219,7 +235,7 @@ static sfsistat milter_cb_envfrom(SMFICTX *smf, char **argv)
 	const char *v;
 
 	if (c == NULL)
-		return SMFIS_CONTINUE;
+		return MILTER_NEXT;
 	m = &c->m;
 	milter_msg_reset(m);
 	m->a = arena_new(MILTER_MSG_ARENA);
@@ -230,7 +246,7 @@ static sfsistat milter_cb_envfrom(SMFICTX *smf, char **argv)
 	milter_take_qid(smf, m);
 	if (c->mta_host == NULL && (v = milter_macro(smf, "j")) != NULL)
 		c->mta_host = xstrdup(v);
-	return SMFIS_CONTINUE;
+	return MILTER_NEXT;
 }
 
 static sfsistat milter_cb_envrcpt(SMFICTX *smf, char **argv)
@@ -239,13 +255,13 @@ static sfsistat milter_cb_envrcpt(SMFICTX *smf, char **argv)
 	const char **slot;
 
 	if (c == NULL || c->m.a == NULL || argv[0] == NULL)
-		return SMFIS_CONTINUE;
+		return MILTER_NEXT;
 	milter_take_qid(smf, &c->m);
 	if (c->m.rcpts.count >= WN_MSG_MAX_RECIPIENTS)
-		return SMFIS_CONTINUE;
+		return MILTER_NEXT;
 	slot = ARENA_VEC_PUSH(c->m.a, &c->m.rcpts, const char *);
 	*slot = arena_strdup(c->m.a, argv[0]);
-	return SMFIS_CONTINUE;
+	return MILTER_NEXT;
 }
 
 /* --- callbacks: content --- */
@@ -272,7 +288,7 @@ static sfsistat milter_cb_header(SMFICTX *smf, char *name, char *value)
 	struct milter_msg *m;
 
 	if (c == NULL || c->m.a == NULL)
-		return SMFIS_CONTINUE;
+		return MILTER_NEXT;
 	m = &c->m;
 	if (spam_header_name(name))
 		milter_note_xhdr(m, name);
@@ -280,7 +296,7 @@ static sfsistat milter_cb_header(SMFICTX *smf, char *name, char *value)
 	milter_append(m, ": ", 2);
 	milter_append_value(m, value);
 	milter_append(m, "\r\n", 2);
-	return SMFIS_CONTINUE;
+	return MILTER_NEXT;
 }
 
 /* Is addr ("<a@b>" or "a@b") one of the skip_rcpt patterns: a glob on
@@ -348,7 +364,7 @@ static void milter_log(struct milter_conn *c, const char *action, const char *fm
 static sfsistat milter_cb_data(SMFICTX *smf)
 {
 	(void)smf;
-	return SMFIS_CONTINUE;
+	return MILTER_NEXT;
 }
 
 static sfsistat milter_cb_eoh(SMFICTX *smf)
@@ -377,9 +393,9 @@ static sfsistat milter_cb_body(SMFICTX *smf, unsigned char *chunk, size_t len)
 	struct milter_conn *c = milter_conn(smf);
 
 	if (c == NULL || c->m.a == NULL)
-		return SMFIS_CONTINUE;
+		return MILTER_NEXT;
 	milter_append(&c->m, (const char *)chunk, len);
-	return SMFIS_CONTINUE;
+	return MILTER_NEXT;
 }
 
 /* --- end of message: scan and act --- */
@@ -658,6 +674,24 @@ static sfsistat milter_cb_abort(SMFICTX *smf)
 	return SMFIS_CONTINUE;
 }
 
+/* Asks for what we use: our actions, every step but unknown commands,
+   and on a unix socket "no reply" on the collecting steps. */
+static sfsistat milter_cb_negotiate(SMFICTX *smf, unsigned long f0, unsigned long f1,
+				    unsigned long f2, unsigned long f3, unsigned long *pf0,
+				    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	(void)smf;
+	(void)f2;
+	(void)f3;
+	if ((f0 & MILTER_ACTIONS) != MILTER_ACTIONS)
+		return SMFIS_REJECT; /* libmilter logs it and drops the connection */
+	*pf0 = MILTER_ACTIONS;
+	*pf1 = (milter_noreply ? MILTER_NR_STEPS : 0) | (f1 & SMFIP_NOUNKNOWN);
+	*pf2 = 0;
+	*pf3 = 0;
+	return SMFIS_CONTINUE;
+}
+
 static sfsistat milter_cb_close(SMFICTX *smf)
 {
 	struct milter_conn *c = milter_conn(smf);
@@ -672,7 +706,7 @@ static sfsistat milter_cb_close(SMFICTX *smf)
 static struct smfiDesc milter_desc = {
 	.xxfi_name = (char *)MILTER_NAME,
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
+	.xxfi_flags = MILTER_ACTIONS,
 	.xxfi_connect = milter_cb_connect,
 	.xxfi_helo = milter_cb_helo,
 	.xxfi_envfrom = milter_cb_envfrom,
@@ -684,6 +718,7 @@ static struct smfiDesc milter_desc = {
 	.xxfi_data = milter_cb_data,
 	.xxfi_abort = milter_cb_abort,
 	.xxfi_close = milter_cb_close,
+	.xxfi_negotiate = milter_cb_negotiate,
 };
 
 /* libmilter keeps its listening socket to itself. Find it (a listening
@@ -729,6 +764,8 @@ int milter_open(const char *listen_spec, char **err_r)
 		return -1;
 	}
 	milter_nodelay();
+	milter_noreply = strncmp(listen_spec, "unix:", 5) == 0 ||
+			 strncmp(listen_spec, "local:", 6) == 0 || listen_spec[0] == '/';
 	milter_opened = 1;
 	daemon_log(LOG_INFO, NULL, "milter: listening on %s", listen_spec);
 	return 0;

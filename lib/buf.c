@@ -46,7 +46,7 @@ void buf_append_str(struct buf *b, const char *s)
 	buf_append(b, s, strlen(s));
 }
 
-void buf_append_char(struct buf *b, char c)
+void buf_append_char_slow(struct buf *b, char c)
 {
 	buf_append(b, &c, 1);
 }

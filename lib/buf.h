@@ -22,7 +22,17 @@ struct buf {
 
 void buf_append(struct buf *b, const void *data, size_t len);
 void buf_append_str(struct buf *b, const char *s);
-void buf_append_char(struct buf *b, char c);
+/* One byte: inline when there is room (hot in text building loops). */
+void buf_append_char_slow(struct buf *b, char c);
+static inline void buf_append_char(struct buf *b, char c)
+{
+	if (b->len + 1 < b->cap) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return;
+	}
+	buf_append_char_slow(b, c);
+}
 void buf_printf(struct buf *b, const char *fmt, ...) WN_PRINTF(2, 3);
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap) WN_PRINTF(2, 0);
 /* Makes room for n more bytes and returns where they go (not counted

@@ -940,6 +940,25 @@ static void canonicalize(struct arena *a, const char *raw, struct cvec *out)
 
 /* ---- URIs in text (SA's _tbirdurire) ------------------------------ */
 
+/* Byte classes of the text URI scanner, one table lookup each (strchr
+   on the sets was a tenth of a scan): ends a URI, may precede one, may
+   precede a URI without a scheme. NUL ends and precedes, as it did
+   when these were strchr() sets. */
+enum { UC_END = 1, UC_START = 2, UC_BARE = 4 };
+#define UC_ALL (UC_END | UC_START | UC_BARE)
+static const unsigned char uri_class[256] = {
+	[0] = UC_END | UC_START,
+	[' '] = UC_ALL, ['\t'] = UC_ALL, ['\n'] = UC_ALL, ['\r'] = UC_ALL, ['\f'] = UC_ALL,
+	['\v'] = UC_ALL, ['>'] = UC_ALL, ['<'] = UC_ALL, ['"'] = UC_ALL, ['`'] = UC_ALL,
+	['{'] = UC_ALL, ['['] = UC_ALL, ['|'] = UC_ALL, [0x1b] = UC_ALL,
+	['}'] = UC_END | UC_BARE, [']'] = UC_END | UC_BARE,
+	['\''] = UC_START | UC_BARE, [','] = UC_START | UC_BARE, ['('] = UC_START | UC_BARE,
+	['!'] = UC_BARE, ['#'] = UC_BARE, ['$'] = UC_BARE, ['&'] = UC_BARE, [')'] = UC_BARE,
+	['*'] = UC_BARE, ['+'] = UC_BARE, ['/'] = UC_BARE, [':'] = UC_BARE, [';'] = UC_BARE,
+	['='] = UC_BARE, ['?'] = UC_BARE, ['@'] = UC_BARE, ['\\'] = UC_BARE, ['^'] = UC_BARE,
+	['~'] = UC_BARE,
+};
+
 static size_t nbsp_at(const char *s, size_t i, size_t n)
 {
 	return i + 1 < n && (unsigned char)s[i] == 0xc2 && (unsigned char)s[i + 1] == 0xa0;
@@ -949,7 +968,7 @@ static int end_delim(const char *s, size_t i, size_t n)
 {
 	unsigned char c = (unsigned char)s[i];
 
-	return strchr("><\"`}]{[|\x1b", c) != NULL || is_space(c) || nbsp_at(s, i, n);
+	return (uri_class[c] & UC_END) || nbsp_at(s, i, n);
 }
 
 static int end_delim_email(const char *s, size_t i, size_t n)
@@ -973,7 +992,7 @@ static int start_ok(const char *s, size_t i, size_t n)
 	p = (unsigned char)s[i - 1];
 	if (i >= 2 && nbsp_at(s, i - 2, n))
 		return 1;
-	if (strchr("><\"'`,{[(|\x1b", p) != NULL || is_space(p))
+	if (uri_class[p] & UC_START)
 		return 1;
 	return !is_wordc(p) && is_wordc((unsigned char)s[i]);
 }
@@ -987,8 +1006,7 @@ static int schemeless_start_ok(const char *s, size_t i, size_t n)
 	p = (unsigned char)s[i - 1];
 	if (i >= 2 && nbsp_at(s, i - 2, n))
 		return 1;
-	return (p != 0 && strchr("!\"#$&'()*+,/:;<=>?@[\\]^`{|}~\x1b", p) != NULL) ||
-	       is_space(p);
+	return (uri_class[p] & UC_BARE) != 0;
 }
 
 /* Run of non-delimiters from i, at most max; returns its end. */
@@ -1004,7 +1022,10 @@ static size_t run_to_delim(const char *s, size_t i, size_t n, size_t max)
 static size_t match_known(const char *s, size_t i, size_t n)
 {
 	size_t j = i, e;
+	unsigned char c0 = lower((unsigned char)s[i]);
 
+	if (c0 != 'h' && c0 != 'f' && c0 != 'w')
+		return 0;
 	if (prefix_ci(s + i, n - i, "http://"))
 		j = i + 7;
 	else if (prefix_ci(s + i, n - i, "https://"))
@@ -1054,17 +1075,23 @@ static int host_char(unsigned char c)
 
 static size_t match_schemeless(const char *s, size_t i, size_t n)
 {
-	size_t e = i, he, d, p;
+	size_t e = i, he, d = i, p;
 
 	if (!is_alnum((unsigned char)s[i]))
 		return 0;
-	while (e < n && e - i < 252 && host_char((unsigned char)s[e]))
+	/* d: just after the last dot seen (i if none) */
+	while (e < n && e - i < 252 && host_char((unsigned char)s[e])) {
+		if (s[e] == '.')
+			d = e + 1;
 		e++;
+	}
 	he = e;
-	if (he > i && s[he - 1] == '.')
+	if (he > i && s[he - 1] == '.') {
 		he--;
-	for (d = he; d > i && s[d - 1] != '.'; d--)
-		;
+		/* the dot that ended the run does not count: the one before it */
+		for (d = he; d > i && s[d - 1] != '.'; d--)
+			;
+	}
 	if (d <= i + 1 || !tld_valid(s + d, he - d))
 		return 0;
 	p = e;
@@ -1286,21 +1313,37 @@ static void text_uri(struct collector *c, const char *s, size_t n, int is_mail,
 	collect_canon(c, uri, NULL, MSG_URI_TEXT, part, 1);
 }
 
+/* Position of the next byte ch at or after i (n if none), from a
+   cursor that only moves forward. */
+static size_t next_byte(const char *s, size_t i, size_t n, char ch, size_t *cur)
+{
+	if (*cur < i || *cur == (size_t)-1) {
+		const char *p = i < n ? memchr(s + i, ch, n - i) : NULL;
+		*cur = p != NULL ? (size_t)(p - s) : n;
+	}
+	return *cur;
+}
+
 static void scan_text(struct collector *c, const char *s, size_t n,
 		      const struct msg_part *part)
 {
-	size_t i = 0, e;
+	size_t i = 0, e, at = (size_t)-1, dot = (size_t)-1;
 
 	while (i < n && !c->full) {
 		if (!start_ok(s, i, n)) {
 			i++;
 			continue;
 		}
+		/* an address needs an '@' within 251 bytes, a bare host a '.'
+		   within 252: without them those matchers cannot succeed */
 		if ((e = match_known(s, i, n)) > 0) {
 			text_uri(c, s + i, e - i, 0, part);
-		} else if ((e = match_mail(s, i, n)) > 0) {
+		} else if ((next_byte(s, i, n, '@', &at) - i <= 251 ||
+			    prefix_ci(s + i, n - i, "mailto:")) &&
+			   (e = match_mail(s, i, n)) > 0) {
 			text_uri(c, s + i, e - i, 1, part);
-		} else if (schemeless_start_ok(s, i, n) && (e = match_schemeless(s, i, n)) > 0) {
+		} else if (next_byte(s, i, n, '.', &dot) - i <= 252 &&
+			   schemeless_start_ok(s, i, n) && (e = match_schemeless(s, i, n)) > 0) {
 			text_uri(c, s + i, e - i, 0, part);
 		} else {
 			i++;

@@ -665,8 +665,12 @@ static void normalise_ws(struct buf *out, const char *s, size_t n)
 		size_t k = text_space_len((const unsigned char *)s + i, n - i);
 		size_t j, last_nl = (size_t)-1, nls = 0, first_nl = (size_t)-1;
 		if (k == 0) {
-			buf_append_char(out, s[i]);
-			i++;
+			/* a run of other bytes, copied at once */
+			j = i + 1;
+			while (j < n && text_space_len((const unsigned char *)s + j, n - j) == 0)
+				j++;
+			buf_append(out, s + i, j - i);
+			i = j;
 			continue;
 		}
 		for (j = i; j < n;) {
@@ -817,11 +821,17 @@ const struct rule_text *rule_ctx_rawbody(struct rule_ctx *ctx)
 		if (!rawbody_part(p) || p->decoded == NULL)
 			continue;
 		/* SA turns CRLF into LF in decoded text parts */
-		for (k = 0; k < p->decoded_len; k++) {
-			if (p->decoded[k] == '\r' && k + 1 < p->decoded_len &&
-			    p->decoded[k + 1] == '\n')
-				continue;
-			buf_append_char(&b, (char)p->decoded[k]);
+		for (k = 0; k < p->decoded_len;) {
+			const unsigned char *cr = memchr(p->decoded + k, '\r', p->decoded_len - k);
+			size_t end = cr != NULL ? (size_t)(cr - p->decoded) : p->decoded_len;
+			buf_append(&b, p->decoded + k, end - k);
+			k = end;
+			if (k < p->decoded_len) {
+				/* the CR itself: dropped before a LF */
+				if (!(k + 1 < p->decoded_len && p->decoded[k + 1] == '\n'))
+					buf_append_char(&b, '\r');
+				k++;
+			}
 		}
 		n = scan_cut(buf_cstr(&b), b.len, RAWBODY_SCAN_SIZE, "\n> ");
 		split_paragraphs(ctx, buf_cstr(&b), n, &lines, &lens);
