@@ -447,6 +447,10 @@ double meta_eval(const struct meta_prog *prog, const double *vals, double *stack
  * && and || chain whose operands are all 0 or 1 by cost (then the order
  * cannot change the value), and emits code that jumps over what it need
  * not evaluate, as Perl does: "a && b" never looks at b when a is 0.
+ * A chain also starts with a look at its later operands that are plain
+ * references (M_PEEK): one already known (ready) to be 0 in an && chain,
+ * or true in a || chain of 0/1 values, is the chain's value, and nothing
+ * unknown before it is worked out.
  * References are resolved to indexes of the caller's value array, so an
  * operand can be worked out only when it is needed (meta_run's fn). */
 
@@ -468,6 +472,8 @@ struct mbuild {
 	size_t nnum;
 	struct meta_sinsn *code;
 	size_t n;
+	uint32_t *peek;
+	size_t npeek;
 };
 
 static int op_boolean(enum meta_op op)
@@ -555,11 +561,49 @@ static size_t emit_node(struct mbuild *b, const struct mnode *n);
 
 #define META_CHAIN_MAX 256
 
+#define PEEK_NOT 0x80000000u /* in a peek entry: the operand is !value */
+
+/* The peek entry of a reference or a negated reference; 0 if n is
+   neither. */
+static int peek_entry(const struct mnode *n, uint32_t *e_r)
+{
+	if (n->op == M_NOT)
+		return n->kid[0]->op == M_RULE && n->kid[0]->arg < PEEK_NOT &&
+		       (*e_r = n->kid[0]->arg | PEEK_NOT, 1);
+	return n->op == M_RULE && n->arg < PEEK_NOT && (*e_r = n->arg, 1);
+}
+
+/* An M_PEEK over the references (or negated references) among
+   v[1..cnt-1] (v[0] is looked at first anyway), when a known one can
+   decide: any 0 decides an && chain; a true one decides a || chain only
+   if all are 0/1 (else the value would be the first true one's).
+   Returns where the chain's end goes, or NULL. */
+static uint32_t *emit_peek(struct mbuild *b, enum meta_op op, int boolean,
+			   struct mnode *const *v, size_t cnt)
+{
+	size_t i, np = 0, at = b->npeek;
+	uint32_t e;
+
+	for (i = 1; i < cnt; i++)
+		np += (size_t)peek_entry(v[i], &e);
+	if (np == 0 || (op == M_OR && !boolean))
+		return NULL;
+	emit_one(b, M_PEEK, (uint32_t)at);
+	b->peek[b->npeek++] = (uint32_t)np;
+	b->peek[b->npeek++] = 0;
+	b->peek[b->npeek++] = (uint32_t)op;
+	for (i = 1; i < cnt; i++)
+		if (peek_entry(v[i], &e))
+			b->peek[b->npeek++] = e;
+	return &b->peek[at + 1];
+}
+
 /* Emits a chain; returns the stack it needs. */
 static size_t emit_chain(struct mbuild *b, struct mnode *n)
 {
 	struct mnode *v[META_CHAIN_MAX];
 	size_t cnt = chain(n, n->op, v, META_CHAIN_MAX, 0), i, k, need = 0, *jumps;
+	uint32_t *peek;
 
 	if (cnt > META_CHAIN_MAX)
 		return 0; /* cannot happen: META_MAX_INSNS keeps chains short */
@@ -572,6 +616,7 @@ static size_t emit_chain(struct mbuild *b, struct mnode *n)
 			v[k] = t;
 		}
 	}
+	peek = emit_peek(b, n->op, n->boolean, v, cnt);
 	jumps = arena_alloc(b->a, cnt * sizeof(size_t));
 	for (i = 0; i < cnt; i++) {
 		size_t nd = emit_node(b, v[i]);
@@ -584,6 +629,8 @@ static size_t emit_chain(struct mbuild *b, struct mnode *n)
 	}
 	for (i = 0; i + 1 < cnt; i++)
 		b->code[jumps[i]].arg = (uint32_t)b->n;
+	if (peek != NULL)
+		*peek = (uint32_t)b->n;
 	return need;
 }
 
@@ -623,8 +670,10 @@ struct meta_sprog *meta_resolve(struct arena *a, const struct meta_prog *prog,
 	b.missing = missing;
 	b.info = info;
 	b.nums = arena_alloc(a, (prog->n + 1) * sizeof(double));
-	/* every && and || adds at most one jump per operand */
-	b.code = arena_alloc(a, (2 * prog->n + 1) * sizeof(*b.code));
+	/* every && and || adds at most one jump per operand, and a chain
+	   one M_PEEK with at most 3 + operands entries */
+	b.code = arena_alloc(a, (3 * prog->n + 1) * sizeof(*b.code));
+	b.peek = arena_alloc(a, (4 * prog->n + 1) * sizeof(*b.peek));
 	root = build_tree(&b);
 	if (root == NULL)
 		return NULL;
@@ -632,9 +681,33 @@ struct meta_sprog *meta_resolve(struct arena *a, const struct meta_prog *prog,
 	out->code = b.code;
 	out->n = b.n;
 	out->nums = b.nums;
+	out->peek = b.peek;
 	out->cost = root->cost;
 	out->boolean = root->boolean;
 	return out;
+}
+
+/* Does a known operand of this M_PEEK decide its chain? Then *out is
+   the chain's value. */
+static int peek_decides(const uint32_t *p, const double *vals, const unsigned char *ready,
+			double *out)
+{
+	uint32_t k;
+
+	for (k = 0; k < p[0]; k++) {
+		uint32_t x = p[3 + k] & ~PEEK_NOT;
+		double v;
+		if (!ready[x])
+			continue;
+		v = vals[x];
+		if (p[3 + k] & PEEK_NOT)
+			v = v == 0;
+		if ((p[2] == M_AND) == (v == 0)) {
+			*out = v;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 double meta_run(const struct meta_sprog *prog, const double *vals, const unsigned char *ready,
@@ -662,6 +735,12 @@ double meta_run(const struct meta_sprog *prog, const double *vals, const unsigne
 				pc = in->arg - 1; /* a true operand is the value */
 			else
 				sp--;
+			break;
+		case M_PEEK:
+			if (peek_decides(prog->peek + in->arg, vals, ready, &stack[sp])) {
+				sp++;
+				pc = prog->peek[in->arg + 1] - 1;
+			}
 			break;
 		default:
 			sp = meta_apply((enum meta_op)in->op, stack, sp);

@@ -59,6 +59,7 @@ enum meta_op {
 	M_NUM, M_RULE, M_NOT, M_NEG, M_ADD, M_SUB, M_MUL, M_DIV, M_GT, M_LT,
 	M_GE, M_LE, M_EQ, M_NE, M_AND, M_OR, M_XOR, M_BAND, M_BOR, M_COND,
 	M_ANDJ, M_ORJ, /* short-circuit jumps (meta_resolve) */
+	M_PEEK,        /* a known operand decides the chain (meta_resolve) */
 };
 struct meta_insn {
 	enum meta_op op;
@@ -92,12 +93,16 @@ double meta_eval(const struct meta_prog *prog, const double *vals, double *stack
 struct meta_sinsn {
 	uint32_t op;  /* enum meta_op, or M_ANDJ / M_ORJ */
 	uint32_t arg; /* M_RULE: value index; M_NUM: index into nums;
-			 M_ANDJ / M_ORJ: where to jump */
+			 M_ANDJ / M_ORJ: where to jump; M_PEEK: index
+			 into peek */
 };
 struct meta_sprog {
 	struct meta_sinsn *code;
 	size_t n;
 	const double *nums;
+	/* per M_PEEK: n, where the chain ends, its operator (M_AND or
+	   M_OR), then the n value indexes to look at */
+	const uint32_t *peek;
 	size_t max_stack;
 	unsigned int cost;  /* sum of its references' costs */
 	int boolean;        /* its value is always 0 or 1 */
