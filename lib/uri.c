@@ -959,6 +959,15 @@ static const unsigned char uri_class[256] = {
 	['~'] = UC_BARE,
 };
 
+/* Word bytes (letters, digits, '_', any byte >= 0x80) and host bytes
+   (letters, digits, '.', '_', '-'), one lookup each. */
+enum { UW_WORD = 1, UW_HOST = 2 };
+static const unsigned char uri_word[256] = {
+	['0' ... '9'] = UW_WORD | UW_HOST, ['A' ... 'Z'] = UW_WORD | UW_HOST,
+	['a' ... 'z'] = UW_WORD | UW_HOST, ['_'] = UW_WORD | UW_HOST,
+	['.'] = UW_HOST, ['-'] = UW_HOST, [0x80 ... 0xff] = UW_WORD,
+};
+
 static size_t nbsp_at(const char *s, size_t i, size_t n)
 {
 	return i + 1 < n && (unsigned char)s[i] == 0xc2 && (unsigned char)s[i + 1] == 0xa0;
@@ -980,7 +989,7 @@ static int end_delim_email(const char *s, size_t i, size_t n)
 
 static int is_wordc(unsigned char c)
 {
-	return is_alnum(c) || c == '_' || c >= 0x80;
+	return uri_word[c] & UW_WORD;
 }
 
 static int start_ok(const char *s, size_t i, size_t n)
@@ -990,6 +999,8 @@ static int start_ok(const char *s, size_t i, size_t n)
 	if (i == 0)
 		return 1;
 	p = (unsigned char)s[i - 1];
+	if (p < 0x80 && is_wordc(p))
+		return 0; /* inside a word: the common case */
 	if (i >= 2 && nbsp_at(s, i - 2, n))
 		return 1;
 	if (uri_class[p] & UC_START)
@@ -1070,7 +1081,7 @@ static size_t match_mail(const char *s, size_t i, size_t n)
 
 static int host_char(unsigned char c)
 {
-	return is_alnum(c) || c == '.' || c == '_' || c == '-';
+	return uri_word[c] & UW_HOST;
 }
 
 static size_t match_schemeless(const char *s, size_t i, size_t n)

@@ -805,6 +805,30 @@ static void pf_atom(struct pf *x, struct info *i)
 	}
 }
 
+/* x{min,} or x{min,max} with max > 3 (fewer are spelled out exactly):
+   every match begins with a string of S^min and ends with one (S the
+   exact set of x), so it reads as "S^min, anything, S^min": the run
+   before goes on into the first copy and the run after starts with the
+   last. Sets i to S^min; 0 if it does not apply. */
+static int open_repeat(struct pf *x, struct info *i, int min, int max)
+{
+	struct strset acc, tmp;
+	int k;
+
+	if (i->impossible || !i->exact || min < 1 || min > 4 || (max >= 0 && max <= 3) ||
+	    (max >= 0 && max <= min) || i->set.n == 0 ||
+	    (i->set.n == 1 && i->set.v[0][0] == '\0'))
+		return 0;
+	acc = i->set;
+	for (k = 1; k < min; k++) {
+		if (cross(x, &acc, &i->set, &tmp) < 0)
+			return 0;
+		acc = tmp;
+	}
+	i->set = acc;
+	return 1;
+}
+
 static void pf_seq(struct pf *x, struct info *out)
 {
 	struct seq q;
@@ -816,8 +840,16 @@ static void pf_seq(struct pf *x, struct info *out)
 		struct info i;
 		int min, max;
 		pf_atom(x, &i);
-		if (quantifier(x, &min, &max) == 0)
-			apply_quantifier(x, &i, min, max);
+		if (quantifier(x, &min, &max) == 0) {
+			if (open_repeat(x, &i, min, max)) {
+				struct info gap;
+				memset(&gap, 0, sizeof(gap));
+				info_any(&gap);
+				seq_add(x, &q, &i);
+				seq_add(x, &q, &gap);
+			} else
+				apply_quantifier(x, &i, min, max);
+		}
 		seq_add(x, &q, &i);
 	}
 	seq_done(x, &q, out);

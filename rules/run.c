@@ -24,6 +24,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <strings.h>
@@ -548,20 +549,42 @@ static const char *lower_copy(struct arena *a, const char *s, size_t n)
 	return d;
 }
 
-/* A lowercased copy, and whether s has no byte >= 0x80, in one pass. */
+/* ASCII upper case to lower in the 8 bytes of x (bytes >= 0x80 kept):
+   bit 7 of each byte of m ends up set for 'A'..'Z' only. */
+static uint64_t lower8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+	uint64_t h = x & ~high;                       /* 7 low bits of each */
+	uint64_t ge_a = h + ones * (0x80 - 'A');      /* bit 7: >= 'A' */
+	uint64_t gt_z = h + ones * (0x80 - 'Z' - 1);  /* bit 7: > 'Z' */
+	uint64_t m = (ge_a ^ gt_z) & ~x & high;
+
+	return x | (m >> 2);
+}
+
+/* A lowercased copy, and whether s has no byte >= 0x80, in one pass
+   (8 bytes at a time). */
 static char *lower_copy_ascii(struct arena *a, const char *s, size_t n, int *ascii_r)
 {
 	char *d = arena_alloc(a, n + 1);
+	uint64_t hi8 = 0;
 	unsigned char high = 0;
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++) {
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+		memcpy(&x, s + i, 8);
+		hi8 |= x;
+		x = lower8(x);
+		memcpy(d + i, &x, 8);
+	}
+	for (; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		high |= c;
 		d[i] = (char)(c + ((unsigned char)(c - 'A') < 26 ? 32 : 0));
 	}
 	d[n] = '\0';
-	*ascii_r = !(high & 0x80);
+	*ascii_r = !(high & 0x80) && !(hi8 & 0x8080808080808080ull);
 	return d;
 }
 

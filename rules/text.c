@@ -667,8 +667,13 @@ static void normalise_ws(struct buf *out, const char *s, size_t n)
 		if (k == 0) {
 			/* a run of other bytes, copied at once */
 			j = i + 1;
-			while (j < n && text_space_len((const unsigned char *)s + j, n - j) == 0)
+			while (j < n) {
+				unsigned char c = (unsigned char)s[j];
+				if (c >= 0x80 ? text_space_len((const unsigned char *)s + j, n - j) > 0
+					      : c == ' ' || (c >= '\t' && c <= '\r'))
+					break;
 				j++;
+			}
 			buf_append(out, s + i, j - i);
 			i = j;
 			continue;
