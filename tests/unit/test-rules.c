@@ -855,10 +855,10 @@ static void test_literal_prefilter(void)
 	static const char *const hits_want[] = {
 		"P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P10", "P11", "P12", "P13",
 		"P14", "P15", "P17", "P18", "P19", "P20", "P21", "P22", "P23", "P24", "P25",
-		"P26",
+		"P26", "P27", "P28", "P29",
 	};
 	static const char *const miss_want[] = { "N1", "N2", "N3", "N4", "N5", "N6", "N7",
-						 "N8", "N9" };
+						 "N8", "N9", "N10" };
 	struct ruleset *rs;
 	struct run r;
 	size_t i;
@@ -898,6 +898,12 @@ static void test_literal_prefilter(void)
 		    "body P24 /Q{1,2}u{1,2}i{1,2}ck/\n"
 		    "body P25 /[qQ9][uUv][iI1!|l][cCkK(][kKx][ _.-]?[bB8][rR][oO0][wWv][nN]/\n"
 		    "body P26 /\\W?(?:[qQ]|&\\#81;){1,2}\\W?[uUv]{1,2}\\W?(?:[iI1l]|&\\#105;){1,2}\\W?ck/\n"
+		    /* unbounded repeats: the runs go into the first copy and
+		       out of the last */
+		    "body P27 /bro+wn fo+x/\n"
+		    "body P28 /(?:ju)+mps/\n"
+		    "body P29 /T+he Qu{2,}ick|The Qu+ick/\n"
+		    "body N10 /bro+wnz/\n"
 		    "body N8 /[qQ9][uUv][iI1!|l][cCkK(][kKx]zz/\n"
 		    "body N9 /\\W?(?:[qQ]|&\\#81;){1,2}\\W?[uUv]{1,2}\\W?(?:[iI1l]|&\\#105;){1,2}\\W?cz/\n",
 		    msg);
