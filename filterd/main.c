@@ -266,6 +266,38 @@ static void *milter_thread_main(void *arg)
 }
 
 /* Binds what the configuration asks for; err filled on failure. */
+/* A unix milter socket gets milter_socket_mode and, when filterd runs
+   as root and switches to `user`, that user and group: the MTA's user
+   connects through the group (or the mode). */
+static int milter_socket_perms(const struct cfg *c, const char *ml, char *err, size_t errlen)
+{
+	const char *ms = cfg_str(c, "milter_socket_mode"), *user = cfg_str(c, "user");
+	const char *path = strncmp(ml, "unix:", 5) == 0 ? ml + 5 :
+			   strncmp(ml, "local:", 6) == 0 ? ml + 6 : ml[0] == '/' ? ml : NULL;
+	struct passwd *pw;
+	unsigned long mode;
+	char *end;
+
+	if (path == NULL)
+		return 0;
+	mode = strtoul(ms, &end, 8);
+	if (ms[0] == '\0' || *end != '\0' || mode > 0777) {
+		snprintf(err, errlen, "milter_socket_mode %s: not an octal mode such as 0660", ms);
+		return -1;
+	}
+	if (chmod(path, (mode_t)mode) < 0) {
+		snprintf(err, errlen, "milter socket %s: chmod: %s", path, strerror(errno));
+		return -1;
+	}
+	if (user[0] == '\0' || geteuid() != 0 || (pw = getpwnam(user)) == NULL)
+		return 0; /* an unknown user is reported when switching to it */
+	if (chown(path, pw->pw_uid, pw->pw_gid) < 0) {
+		snprintf(err, errlen, "milter socket %s: chown: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int listeners_open(const struct cfg *c, struct listeners *l, char *err, size_t errlen)
 {
 	const char *ml = cfg_str(c, "milter_listen"), *sl = cfg_str(c, "spamd_listen");
@@ -279,6 +311,8 @@ static int listeners_open(const struct cfg *c, struct listeners *l, char *err, s
 			return -1;
 		}
 		l->milter = 1;
+		if (milter_socket_perms(c, ml, err, errlen) < 0)
+			return -1;
 	}
 	if (sl[0] != '\0') {
 		if ((l->spamd = spamd_start(sl, &e)) == NULL) {

@@ -39,6 +39,8 @@ static const struct cfg_key cfg_key_table[] = {
 	/* filterd: the daemon, its milter and spamd front-ends */
 	{ "milter_listen", CFG_STR, "inet:8899@127.0.0.1",
 	  "milter socket: inet:PORT@ADDR, inet6:PORT@ADDR or unix:/path; empty disables" },
+	{ "milter_socket_mode", CFG_STR, "0660",
+	  "mode of a unix milter socket (octal); it belongs to user and its group" },
 	{ "spamd_listen", CFG_STR, "127.0.0.1:783",
 	  "spamd protocol listener: ADDR:PORT, [ADDR6]:PORT or unix:/path; empty disables" },
 	{ "reject_score", CFG_DOUBLE, "0",

@@ -84,6 +84,25 @@ rc=$?
 [ $rc -eq 78 ] && ok "broken config at start: exit 78" || bad "broken config at start: exit $rc"
 grep -q "winnow.conf:5" "$W/bad.log" && ok "start-up error names file:line" || bad "start-up error names file:line"
 
+# --- a unix milter socket: its mode, and a bad mode refused ---
+"$F" -f -o spamd_listen= -o "milter_listen=unix:$W/m.sock" -o milter_socket_mode=9x \
+	2>"$W/mode.log"
+rc=$?
+[ $rc -ne 0 ] && grep -q "milter_socket_mode 9x" "$W/mode.log" &&
+	ok "bad milter_socket_mode refused: $(tail -1 "$W/mode.log")" ||
+	bad "bad milter_socket_mode refused (exit $rc: $(cat "$W/mode.log"))"
+rm -f "$W/m.sock"
+"$F" -f -o spamd_listen= -o "milter_listen=unix:$W/m.sock" -o milter_socket_mode=0640 \
+	2>"$W/mode.log" &
+MPID=$!
+i=0
+while [ ! -S "$W/m.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+sleep 0.2
+m=$(stat -c %a "$W/m.sock" 2>/dev/null)
+[ "$m" = 640 ] && ok "unix milter socket has milter_socket_mode 0640" ||
+	bad "unix milter socket mode: got $m"
+kill "$MPID"; wait "$MPID" 2>/dev/null
+
 # --- background, pid file, user switch ---
 conf 5.0
 if id nobody >/dev/null 2>&1; then user=nobody; else user=; fi

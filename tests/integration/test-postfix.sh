@@ -61,22 +61,25 @@ sys.exit(1)
 EOP
 }
 
-# waits until filterd listens (the port, or the socket file; Postfix's
-# smtpd runs as another user, so the socket is opened to it)
+# waits until filterd listens (the port, or the socket file)
 wait_listen() {
 	case "$LISTEN" in
 	unix:*)
 		i=0
 		while [ ! -S "$W/milter.sock" ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
-		[ -S "$W/milter.sock" ] && chmod 666 "$W/milter.sock" && chmod 755 "$W"
+		[ -S "$W/milter.sock" ]
 		;;
 	*) wait_port "$MILTER" ;;
 	esac
 }
 
+# Postfix's smtpd runs as another user: the socket is opened to it with
+# milter_socket_mode (the directory must be searchable too)
+chmod 755 "$W"
+
 start_filterd() { # extra -o options follow
 	rm -f "$W/milter.sock"
-	"$F" -f -o spamd_listen= -o "milter_listen=$LISTEN" \
+	"$F" -f -o spamd_listen= -o "milter_listen=$LISTEN" -o milter_socket_mode=0666 \
 		-o reject_score=50 -o "reject_reply=550 5.7.1 Winnow says spam" "$@" \
 		2>>"$W/filterd.log" &
 	FPID=$!
@@ -116,6 +119,11 @@ delivered() { # waits for a new message in bob's Maildir; prints its path
 }
 
 start_filterd
+if [ "${WINNOW_MILTER_SOCKET:-tcp}" = unix ]; then
+	m=$(stat -c %a "$W/milter.sock")
+	[ "$m" = 666 ] && ok "milter socket has milter_socket_mode" ||
+		bad "milter socket has milter_socket_mode (got $m)"
+fi
 
 # 1. ham: delivered, with the headers, body byte-identical; its forged
 # X-Spam-Flag removed
