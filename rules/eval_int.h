@@ -27,6 +27,9 @@ const char *text_header(struct rule_ctx *ctx, const char *name);
    RFC 2047 decoded unless the field is exempt (Received, Message-ID,
    Date, ...). No trailing newline. */
 const char *text_header_decode(struct arena *a, const struct msg_header *h);
+/* text_header_decode of the message's i-th header field, worked out
+   once per message. */
+const char *text_header_at(struct rule_ctx *ctx, size_t i);
 /* The rendered text of one leaf as body rules see it (HTML rendered),
    or NULL when SA does not render the part (not text/plain or html). */
 const char *text_part_rendered(const struct msg_part *p, size_t *len_r);

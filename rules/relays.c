@@ -664,10 +664,15 @@ static const char *all_range(struct rule_ctx *ctx, const char *which, int raw)
 			ridx++;
 		if (upper ? ridx > cut : ridx < cut)
 			continue;
-		if (raw)
-			buf_printf(&b, "%s:%.*s\n", h->name, (int)h->raw_len, h->raw);
-		else
-			buf_printf(&b, "%s: %s\n", h->name, text_header_decode(ctx->arena, h));
+		buf_append_str(&b, h->name);
+		if (raw) {
+			buf_append_char(&b, ':');
+			buf_append(&b, h->raw, h->raw_len);
+		} else {
+			buf_append(&b, ": ", 2);
+			buf_append_str(&b, text_header_at(ctx, i));
+		}
+		buf_append_char(&b, '\n');
 	}
 	s = b.len ? arena_strdup(ctx->arena, buf_cstr(&b)) : NULL;
 	buf_free(&b);

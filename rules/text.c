@@ -165,7 +165,7 @@ const char *text_header_decode(struct arena *a, const struct msg_header *h)
 	return msg_rfc2047_decode(a, v, len, &flags);
 }
 
-static const char *decoded_at(struct rule_ctx *ctx, size_t i)
+const char *text_header_at(struct rule_ctx *ctx, size_t i)
 {
 	struct text_state *st = state(ctx);
 	const struct msg_header_list *l = &ctx->msg->headers;
@@ -184,7 +184,7 @@ const char *text_header(struct rule_ctx *ctx, const char *name)
 
 	for (i = l->count; i-- > 0;)
 		if (strcasecmp(l->v[i].name, name) == 0)
-			return decoded_at(ctx, i);
+			return text_header_at(ctx, i);
 	return NULL;
 }
 
@@ -236,7 +236,7 @@ static void header_values(struct rule_ctx *ctx, const char *name, int raw,
 		if (raw)
 			vals_push(ctx, out, raw_value(ctx->arena, h));
 		else
-			vals_push(ctx, out, arena_strcat(ctx->arena, decoded_at(ctx, i), "\n",
+			vals_push(ctx, out, arena_strcat(ctx->arena, text_header_at(ctx, i), "\n",
 							 (char *)NULL));
 	}
 }
@@ -253,7 +253,7 @@ static void all_headers(struct rule_ctx *ctx, int raw, struct vals *out)
 							 (int)h->raw_len, h->raw));
 		else
 			vals_push(ctx, out, arena_strcat(ctx->arena, h->name, ": ",
-							 decoded_at(ctx, i), "\n", (char *)NULL));
+							 text_header_at(ctx, i), "\n", (char *)NULL));
 	}
 }
 
