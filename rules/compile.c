@@ -447,8 +447,10 @@ static void compile_regex_rule(struct ruleset *rs, struct rule *r)
 	    r->type == RULE_T_FULL)
 		(void)prefilter_extract_ascii(rs->arena, r->re_src, r->re_mods, &r->areq,
 					      &r->a_impossible);
-	if (r->type == RULE_T_BODY && r->areq.n == 0 && !r->a_impossible)
-		(void)prefilter_extract_squeezed(rs->arena, r->re_src, r->re_mods, &r->sreq);
+	if (r->type == RULE_T_BODY && r->areq.n == 0 && !r->a_impossible &&
+	    !prefilter_extract_squeezed(rs->arena, r->re_src, r->re_mods, 0, &r->sreq))
+		r->s_noamp = prefilter_extract_squeezed(rs->arena, r->re_src, r->re_mods, 1,
+							&r->sreq);
 	if ((r->type == RULE_T_BODY || r->type == RULE_T_RAWBODY) && rs_prefilter_ok(r->re_src)) {
 		uint32_t minlen = 0;
 		r->nl_free = rs_newline_free(r->re_src, r->re_mods);
@@ -881,6 +883,7 @@ static struct rule_gate rule_gate(const struct rule *r)
 	g.lmask = r->lreq.mask;
 	g.amask = r->areq.mask;
 	g.smask = r->sreq.mask;
+	g.s_noamp = (unsigned char)(r->s_noamp != 0);
 	return g;
 }
 

@@ -33,7 +33,7 @@
 
 #define PREFILTER_MIN_LEN 3
 #define PREFILTER_MAX_LEN 64
-#define SET_MAX 64          /* strings in one set */
+#define SET_MAX 128         /* strings in one set */
 #define CLASS_MAX 6         /* a class of at most this many bytes is a set */
 
 /* What is known of the strings a piece of pattern can match: exactly
@@ -62,6 +62,7 @@ struct pf {
 	const char *p, *end;
 	int ascii;           /* analyse for pure-ASCII texts */
 	int squeeze;         /* ... with every non-word byte and '_' removed */
+	int noamp;           /* ... and without '&' before squeezing */
 	int bail;            /* give up on the whole pattern */
 	int depth;
 	struct reqlist *collect; /* for the next sequence read: gather its
@@ -494,7 +495,7 @@ static void info_byte(struct pf *x, struct info *i, int c)
 {
 	char b = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 
-	if (x->ascii && c >= 0x80)
+	if ((x->ascii && c >= 0x80) || (x->noamp && c == '&'))
 		info_impossible(i);
 	else if (x->squeeze && !word_byte(c))
 		info_str(x, i, "", 0); /* removed from the squeezed text */
@@ -546,7 +547,7 @@ static void class_members(struct pf *x, unsigned char *member, struct info *i)
 			member[c + 32] = 1;
 		}
 	for (c = 0; c < 256; c++) {
-		if (!member[c] || (x->ascii && c >= 0x80))
+		if (!member[c] || (x->ascii && c >= 0x80) || (x->noamp && c == '&'))
 			continue;
 		if (x->squeeze && !word_byte(c))
 			empty = 1; /* a removed byte stands for the empty string */
@@ -957,7 +958,7 @@ static void req_store(struct arena *a, const struct reqlist *l, struct lit_req *
 }
 
 static int extract(struct arena *a, const char *src, int ascii, int squeeze,
-		   int *impossible_r, struct lit_req *out)
+		   int noamp, int *impossible_r, struct lit_req *out)
 {
 	struct pf x;
 	struct info s;
@@ -973,6 +974,7 @@ static int extract(struct arena *a, const char *src, int ascii, int squeeze,
 	x.end = src + strlen(src);
 	x.ascii = ascii;
 	x.squeeze = squeeze;
+	x.noamp = noamp;
 	x.collect = &top;
 	pf_alt(&x, &s);
 	*impossible_r = 0;
@@ -1004,7 +1006,7 @@ int prefilter_extract(struct arena *a, const char *src, unsigned int mods,
 	memset(out, 0, sizeof(*out));
 	if (mods & RE_X)
 		return 0;
-	return extract(a, src, 0, 0, &impossible, out);
+	return extract(a, src, 0, 0, 0, &impossible, out);
 }
 
 int prefilter_extract_ascii(struct arena *a, const char *src, unsigned int mods,
@@ -1014,18 +1016,18 @@ int prefilter_extract_ascii(struct arena *a, const char *src, unsigned int mods,
 	memset(out, 0, sizeof(*out));
 	if (mods & RE_X)
 		return 0;
-	return extract(a, src, 1, 0, impossible_r, out);
+	return extract(a, src, 1, 0, 0, impossible_r, out);
 }
 
 int prefilter_extract_squeezed(struct arena *a, const char *src, unsigned int mods,
-			       struct lit_req *out)
+			       int noamp, struct lit_req *out)
 {
 	int impossible;
 
 	memset(out, 0, sizeof(*out));
 	if (mods & RE_X)
 		return 0;
-	return extract(a, src, 1, 1, &impossible, out);
+	return extract(a, src, 1, 1, noamp, &impossible, out);
 }
 
 size_t prefilter_squeeze(char *s, size_t n)

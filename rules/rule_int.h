@@ -180,6 +180,7 @@ struct rule {
 	int a_impossible;     /* cannot match a pure-ASCII text */
 	struct lit_req sreq;  /* body: for pure-ASCII texts squeezed to letters
 				 and digits (prefilter_squeeze) */
+	int s_noamp;          /* sreq holds only for texts without '&' */
 };
 
 /* A rule's prefilter verdict inputs, packed for the per-message loop so
@@ -188,6 +189,7 @@ struct rule_gate {
 	uint32_t idx;
 	unsigned char a_impossible;
 	unsigned char lmask, amask, smask; /* lreq, areq, sreq masks */
+	unsigned char s_noamp;             /* sreq only if the text has no '&' */
 };
 
 struct rule_setting {
@@ -301,9 +303,11 @@ int prefilter_extract(struct arena *a, const char *src, unsigned int mods,
 int prefilter_extract_ascii(struct arena *a, const char *src, unsigned int mods,
 			    struct lit_req *out, int *impossible_r);
 /* The same for a pure-ASCII text from which every byte but letters and
-   digits was removed ("v.i-a_g r a" reads "viagra"). */
+   digits was removed ("v.i-a_g r a" reads "viagra"); with noamp, for
+   such a text that had no '&' either (no HTML entity can occur, as in
+   SpamAssassin's obfuscated-letter tags). */
 int prefilter_extract_squeezed(struct arena *a, const char *src, unsigned int mods,
-			       struct lit_req *out);
+			       int noamp, struct lit_req *out);
 /* Squeezes s in place (keeps letters, digits, bytes >= 0x80); returns
    the new length. */
 size_t prefilter_squeeze(char *s, size_t n);

@@ -50,6 +50,7 @@ struct run {
 	unsigned char *marks;    /* per rule index: a prefilter literal occurs */
 	unsigned char ascii[RULE_T_COUNT]; /* that type's text has no byte >= 0x80 */
 	unsigned char *smarks;   /* body rules: a squeezed-text literal occurs */
+	int body_amp;            /* the body text has a '&' */
 	unsigned char *ready;    /* per rule index: vals[] is final (lazy
 				    rules not yet asked for are not) */
 	double **stacks;         /* meta stacks per nesting level */
@@ -428,7 +429,8 @@ static int gate_open(const struct run *rn, size_t type, const struct rule_gate *
 	if (rn->ascii[type]) {
 		/* pure-ASCII text */
 		return !g->a_impossible && (rn->marks[g->idx] & g->amask) == g->amask &&
-		       (rn->smarks == NULL || (rn->smarks[g->idx] & g->smask) == g->smask);
+		       (rn->smarks == NULL || (g->s_noamp && rn->body_amp) ||
+			(rn->smarks[g->idx] & g->smask) == g->smask);
 	}
 	/* otherwise every group of its literals must have occurred */
 	return (rn->marks[g->idx] & g->lmask) == g->lmask;
@@ -600,6 +602,7 @@ static void scan_text(struct run *rn, size_t type, const char *s, size_t n)
 	if (ix != NULL)
 		lit_index_scan(ix, low, n, rn->marks);
 	if (type == RULE_T_BODY && ascii && rn->rs->slix != NULL) {
+		rn->body_amp = memchr(low, '&', n) != NULL;
 		/* squeezed in place: the lowercased copy is not needed after */
 		size_t sn = prefilter_squeeze(low, n);
 		rn->smarks = arena_zalloc(rn->ctx->arena, rn->rs->rules.count + 1);

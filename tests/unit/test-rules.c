@@ -923,6 +923,35 @@ static void test_literal_prefilter(void)
 	test_end();
 }
 
+/* Obfuscated-letter rules (letters, or HTML entities, with anything
+   blank between) are gated by their squeezed letters only in texts
+   without a '&': with one, an entity could stand for a letter. */
+static void test_noamp_gate(void)
+{
+	static const char cf[] =
+		"body P1 /Q(?:&\\#32;|\\s)*u(?:&\\#32;|\\s)*i(?:&\\#32;|\\s)*c(?:&\\#32;|\\s)*k/\n"
+		"body N1 /Q(?:&\\#32;|\\s)*u(?:&\\#32;|\\s)*a(?:&\\#32;|\\s)*c(?:&\\#32;|\\s)*k/\n"
+		"body P2 /Q(?:&\\#117;|u)(?:&\\#32;|\\s)*i(?:&\\#32;|\\s)*c(?:&\\#32;|\\s)*k/\n";
+	struct ruleset *rs;
+	struct run r;
+
+	test_begin("run: squeezed gates for texts without '&'");
+	rs = run_cf(&r, cf, "Subject: x\n\nThe Qu i c k brown fox\n");
+	test_assert(hit(&r, "P1"));
+	test_assert(!hit(&r, "N1"));
+	test_assert(hit(&r, "P2"));
+	run_end(&r);
+	ruleset_free(&rs);
+	/* with a '&' the entity spellings must still be found */
+	rs = run_cf(&r, cf, "Subject: x\n\nThe Q&#117;&#32;i c&#32;k brown fox &\n");
+	test_assert(!hit(&r, "P1"));
+	test_assert(hit(&r, "P2"));
+	test_assert(!hit(&r, "N1"));
+	run_end(&r);
+	ruleset_free(&rs);
+	test_end();
+}
+
 static void test_other_types(void)
 {
 	struct ruleset *rs;
@@ -1674,6 +1703,7 @@ int main(void)
 	test_header_rules();
 	test_body_rules();
 	test_literal_prefilter();
+	test_noamp_gate();
 	test_other_types();
 	test_multiple();
 	test_metas();
