@@ -82,7 +82,24 @@ check "filtering ham exits 0 without X-Spam-Flag" '[ $rc -eq 0 ] && ! grep -q "^
 check "ham keeps CRLF and its body" 'tail -c 18 "$W/ham.out" | od -c | grep -q "\\\\r  \\\\n" && grep -q "See you at noon" "$W/ham.out"'
 spamc $C -s 1000000 <"$W/big" >"$W/big.out"
 check "a message over scan_max_size comes back unchanged" 'cmp -s "$W/big" "$W/big.out"'
-stop
+# pooled connection threads: three waves of 20 clients at once, each
+# answered right (threads are reused between waves), then a clean stop
+for wave in 1 2 3; do
+	i=0
+	pids=
+	while [ $i -lt 20 ]; do
+		if [ $((i % 2)) -eq 0 ]; then in=gtube; else in=ham; fi
+		(spamc $C -c <"$W/$in" >"$W/par.$wave.$i"; echo "rc=$?" >>"$W/par.$wave.$i") &
+		pids="$pids $!"
+		i=$((i + 1))
+	done
+	for j in $pids; do wait "$j"; done
+done
+nspam=$(grep -l "^rc=1$" "$W"/par.* | wc -l)
+nham=$(grep -l "^rc=0$" "$W"/par.* | wc -l)
+check "60 parallel clients in 3 waves: 30 spam, 30 ham ($nspam/$nham)" '[ "$nspam" -eq 30 ] && [ "$nham" -eq 30 ]'
+kill "$FPID"; wait "$FPID"; rc=$?; FPID=
+check "stops cleanly after the waves (exit $rc)" '[ $rc -eq 0 ]'
 
 # --- unix socket ---
 start "unix:$SOCK"
