@@ -198,8 +198,12 @@ static void body_emails(struct rule_ctx *ctx, struct addrs *out)
 			addrs_add(out, lower_dup(ctx, u->uri + 7, en));
 	}
 	for (i = 0; i < t->count && out->n < N_ELEMENTS(out->v); i++) {
-		char *line = arena_strndup(ctx->arena, t->lines[i], t->lens[i]);
+		char *line;
 		size_t ofs = 0, len;
+		/* EMAIL_RE needs an '@', and blanking out adds none */
+		if (memchr(t->lines[i], '@', t->lens[i]) == NULL)
+			continue;
+		line = arena_strndup(ctx->arena, t->lines[i], t->lens[i]);
 		blank_out(ctx, "<?https?://\\S{0,255}(?:\\@|%40)\\S{0,255}", line);
 		blank_out(ctx, "<?(?<!mailto:)" EMAIL_RE "(?:>|\\s{1,10}(?!(?:fa(?:x|csi)|tel|"
 			  "phone|e?-?mail))[a-z]{2,11}:)", line);

@@ -238,10 +238,17 @@ static int in_addrlist(struct rule_ctx *ctx, const char *addr, const char *list)
 	const char *const *vals;
 	size_t n = ruleset_setting(ctx->rs, "enlist_addrlist", &vals), i;
 	char want[128];
+	size_t wl;
 
 	snprintf(want, sizeof(want), "(%s)", list);
+	wl = strlen(want);
 	for (i = 0; i < n; i++) {
-		char *line = arena_strdup(ctx->arena, vals[i]), *save = NULL, *t;
+		const char *v = vals[i] + strspn(vals[i], " \t");
+		char *line, *save = NULL, *t;
+		/* only lines of this list are split (most are of others) */
+		if (strncasecmp(v, want, wl) != 0 || (v[wl] != ' ' && v[wl] != '\t' && v[wl] != '\0'))
+			continue;
+		line = arena_strdup(ctx->arena, v);
 		t = strtok_r(line, " \t", &save);
 		if (t == NULL || strcasecmp(t, want) != 0)
 			continue;
