@@ -849,7 +849,9 @@ static unsigned int ref_cost(void *ud, unsigned int idx)
 		return 0;
 	if (r->type == RULE_T_META)
 		return 1 + (r->mres != NULL ? r->mres->cost : 0);
-	if (r->eval != NULL || r->lreq.n > 0 || r->areq.n > 0)
+	/* a gated rule whose gate is closed is ready (free) by the time
+	   metas run: one still asked for runs its regex in full */
+	if (r->eval != NULL)
 		return 2;
 	if (r->type == RULE_T_HEADER || r->re_src == NULL)
 		return 4;
