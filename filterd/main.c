@@ -265,7 +265,6 @@ static void *milter_thread_main(void *arg)
 	return NULL;
 }
 
-/* Binds what the configuration asks for; err filled on failure. */
 /* A unix milter socket gets milter_socket_mode and, when filterd runs
    as root and switches to `user`, that user and group: the MTA's user
    connects through the group (or the mode). */
@@ -298,6 +297,7 @@ static int milter_socket_perms(const struct cfg *c, const char *ml, char *err, s
 	return 0;
 }
 
+/* Binds what the configuration asks for; err filled on failure. */
 static int listeners_open(const struct cfg *c, struct listeners *l, char *err, size_t errlen)
 {
 	const char *ml = cfg_str(c, "milter_listen"), *sl = cfg_str(c, "spamd_listen");

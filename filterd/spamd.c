@@ -21,7 +21,8 @@
  * timeout_secs. The listener runs an accept thread and a pool of
  * detached connection threads: a thread that finished a connection waits
  * up to SPAMD_IDLE_SECS for the next one (creating a thread per
- * connection was a tenth of filterd's CPU for small messages); at most
+ * connection was a quarter of the cost of a connection apart from its
+ * scan); at most
  * SPAMD_MAX_CONNS connections at once, further clients wait in the
  * listen queue.
  */
