@@ -271,8 +271,7 @@ static void *milter_thread_main(void *arg)
 static int milter_socket_perms(const struct cfg *c, const char *ml, char *err, size_t errlen)
 {
 	const char *ms = cfg_str(c, "milter_socket_mode"), *user = cfg_str(c, "user");
-	const char *path = strncmp(ml, "unix:", 5) == 0 ? ml + 5 :
-			   strncmp(ml, "local:", 6) == 0 ? ml + 6 : ml[0] == '/' ? ml : NULL;
+	const char *path = milter_unix_path(ml);
 	struct passwd *pw;
 	unsigned long mode;
 	char *end;

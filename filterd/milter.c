@@ -744,6 +744,15 @@ static void milter_nodelay(void)
 	}
 }
 
+const char *milter_unix_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	return spec[0] == '/' ? spec : NULL;
+}
+
 int milter_open(const char *listen_spec, char **err_r)
 {
 	char *spec;
@@ -764,8 +773,7 @@ int milter_open(const char *listen_spec, char **err_r)
 		return -1;
 	}
 	milter_nodelay();
-	milter_noreply = strncmp(listen_spec, "unix:", 5) == 0 ||
-			 strncmp(listen_spec, "local:", 6) == 0 || listen_spec[0] == '/';
+	milter_noreply = milter_unix_path(listen_spec) != NULL;
 	milter_opened = 1;
 	daemon_log(LOG_INFO, NULL, "milter: listening on %s", listen_spec);
 	return 0;

@@ -16,6 +16,9 @@
    privileges. Returns 0, or -1 with a malloc'd reason in *err_r (the
    caller frees it). */
 int milter_open(const char *listen_spec, char **err_r);
+/* The socket path of a unix milter_listen spec ("unix:/p", "local:/p"
+   or "/p"); NULL for a TCP one. */
+const char *milter_unix_path(const char *listen_spec);
 
 /* Serves milter connections on the socket milter_open() bound until
    milter_stop(); returns 0 on a clean stop, -1 (logged) when libmilter

@@ -540,17 +540,6 @@ static void run_rule_inner(struct run *rn, const struct rule *r)
 
 /* ---- literal prefilter ---- */
 
-static const char *lower_copy(struct arena *a, const char *s, size_t n)
-{
-	char *d = arena_alloc(a, n + 1);
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		d[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] + 32) : s[i];
-	d[n] = '\0';
-	return d;
-}
-
 /* ASCII upper case to lower in the 8 bytes of x (bytes >= 0x80 kept):
    bit 7 of each byte of m ends up set for 'A'..'Z' only. */
 static uint64_t lower8(uint64_t x)
@@ -588,6 +577,13 @@ static char *lower_copy_ascii(struct arena *a, const char *s, size_t n, int *asc
 	d[n] = '\0';
 	*ascii_r = !(high & 0x80) && !(hi8 & 0x8080808080808080ull);
 	return d;
+}
+
+static const char *lower_copy(struct arena *a, const char *s, size_t n)
+{
+	int ascii;
+
+	return lower_copy_ascii(a, s, n, &ascii);
 }
 
 /* Scans a type's text with the index that fits it (ASCII or not). */
