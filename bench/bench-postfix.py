@@ -139,6 +139,14 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
+def null_milter():
+    """Builds bench/null-milter.c into a temporary directory."""
+    out = os.path.join(tempfile.mkdtemp(prefix='bench-null.'), 'null-milter')
+    subprocess.run(['cc', '-O2', '-Wall', '-Wextra', '-o', out,
+                    os.path.join(HERE, 'null-milter.c'), '-lmilter', '-pthread'], check=True)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--filterd', default='./filterd/filterd')
@@ -149,7 +157,12 @@ def main():
     ap.add_argument('--unix', action='store_true', help='milter on a unix socket, not TCP')
     ap.add_argument('--rounds', type=int, default=6,
                     help='alternate the two instances this many times')
+    ap.add_argument('--null', action='store_true',
+                    help='bench/null-milter.c (no scan at all) instead of filterd: '
+                    'the floor of any libmilter filter; implies --unix')
     a = ap.parse_args()
+    if a.null:
+        a.unix = True
 
     msgs = [ten_kb(open(f, 'rb').read())
             for f in corpus_files(a.corpus, ('easy-ham-1', 'spam-1'), a.count // 2)]
@@ -157,10 +170,12 @@ def main():
     mport = free_port()
     sock = tempfile.mktemp(prefix='bench-milter.', suffix='.sock')
     listen = 'unix:' + sock if a.unix else 'inet:%d@127.0.0.1' % mport
-    fd = subprocess.Popen([a.filterd, '-f', '-o', 'spamd_listen=',
-                           '-o', 'milter_listen=' + listen,
-                           '-o', 'rules_dir=' + a.rules],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if a.null:
+        cmd = [null_milter(), listen]
+    else:
+        cmd = [a.filterd, '-f', '-o', 'spamd_listen=', '-o', 'milter_listen=' + listen,
+               '-o', 'rules_dir=' + a.rules]
+    fd = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         if a.unix:
             for _ in range(300):
@@ -178,19 +193,21 @@ def main():
         fd.wait(30)
 
     n = len(msgs)
-    print('messages: %d of about 10 KB, %d parallel clients, filterd rules: %s, '
-          '%d alternating rounds' % (n, a.clients, a.rules, a.rounds))
+    name = 'null-milter' if a.null else 'filterd'
+    print('messages: %d of about 10 KB, %d parallel clients, %s, '
+          '%d alternating rounds' % (n, a.clients,
+                                     name if a.null else 'filterd rules: ' + a.rules, a.rounds))
     print('| postfix | msgs/s | p50 ms | p99 ms | errors |')
     print('|---|---|---|---|---|')
-    for name, (wall, lat, err) in (('no milter', without), ('filterd milter', with_m)):
-        print('| %s | %.0f | %.1f | %.1f | %d |' % (name, n / wall, pct(lat, 0.5),
+    for what, (wall, lat, err) in (('no milter', without), (name, with_m)):
+        print('| %s | %.0f | %.1f | %.1f | %d |' % (what, n / wall, pct(lat, 0.5),
                                                    pct(lat, 0.99), len(err)))
-    print('throughput cost of filterd: %.1f%%; added latency p50 %.1f ms, p99 %.1f ms'
-          % (100 * (1 - (n / with_m[0]) / (n / without[0])),
+    print('throughput cost of %s: %.1f%%; added latency p50 %.1f ms, p99 %.1f ms'
+          % (name, 100 * (1 - (n / with_m[0]) / (n / without[0])),
              pct(with_m[1], 0.5) - pct(without[1], 0.5),
              pct(with_m[1], 0.99) - pct(without[1], 0.99)))
-    print('filterd CPU: %.2f ms a message (start-up and warm-up included)'
-          % (1000 * fd_cpu / (n + 10)))
+    print('%s CPU: %.2f ms a message (start-up and warm-up included)'
+          % (name, 1000 * fd_cpu / (n + 10)))
 
 
 if __name__ == '__main__':

@@ -23,6 +23,10 @@
 #include "lib/limits.h"
 #include "rules/rule_int.h"
 
+/* Line windows (run.c) for rules whose first byte can be any of more
+   than WINDOW_MAX_FIRST. */
+#define WINDOW_MAX_FIRST 8
+
 /* Letters PCRE2 gives a meaning after a backslash; Perl passes others
    through as the letter itself. */
 static int pcre_escape_letter(char c)
@@ -425,6 +429,39 @@ static void compile_eval(struct ruleset *rs, struct rule *r)
 	r->loaded = 1;
 }
 
+/* Can PCRE2 skip quickly to where a match may start (a known first
+   byte, or a few possible ones)? Rules it cannot start quickly try
+   their whole pattern at almost every byte. */
+static int quick_start(const pcre2_code *code)
+{
+	uint32_t type = 0;
+	const uint8_t *bitmap = NULL;
+	unsigned int i, bits = 0;
+
+	if (pcre2_pattern_info(code, PCRE2_INFO_FIRSTCODETYPE, &type) != 0 || type != 0)
+		return 1;
+	if (pcre2_pattern_info(code, PCRE2_INFO_FIRSTBITMAP, &bitmap) != 0 || bitmap == NULL)
+		return 0;
+	for (i = 0; i < 32; i++)
+		bits += (unsigned int)__builtin_popcount(bitmap[i]);
+	return bits <= WINDOW_MAX_FIRST;
+}
+
+/* An index of just r's literals (q, one of its requirements), for
+   finding the lines that hold them (run.c window_lines). */
+static struct lit_index *window_index(struct arena *a, const struct rule *r,
+				      const struct lit_req *q)
+{
+	struct rule one = *r;
+	struct rule *list[1] = { &one };
+
+	if (q->n == 0)
+		return NULL;
+	one.idx = 0;
+	one.areq = *q;
+	return lit_index_build(a, list, 1, 1);
+}
+
 static void compile_regex_rule(struct ruleset *rs, struct rule *r)
 {
 	const char *err = NULL;
@@ -461,6 +498,10 @@ static void compile_regex_rule(struct ruleset *rs, struct rule *r)
 		else
 			r->pre = rs_compile_regex(r->re_src, r->re_mods, PCRE2_MULTILINE, &err,
 						  rs->arena);
+	}
+	if ((r->type == RULE_T_BODY || r->type == RULE_T_RAWBODY) && !quick_start(r->code)) {
+		r->win_lix = window_index(rs->arena, r, &r->lreq);
+		r->win_aix = window_index(rs->arena, r, &r->areq);
 	}
 	r->loaded = 1;
 }

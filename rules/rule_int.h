@@ -123,6 +123,7 @@ typedef double (*meta_value_fn)(void *ud, unsigned int idx);
 double meta_run(const struct meta_sprog *prog, const double *vals, const unsigned char *ready,
 		meta_value_fn fn, void *ud, double *stack);
 
+struct lit_index;
 struct rule {
 	const char *name;
 	enum rule_type type;
@@ -181,6 +182,10 @@ struct rule {
 	struct lit_req sreq;  /* body: for pure-ASCII texts squeezed to letters
 				 and digits (prefilter_squeeze) */
 	int s_noamp;          /* sreq holds only for texts without '&' */
+	struct lit_index *win_lix, *win_aix; /* body, rawbody rules PCRE2
+				 cannot start quickly: lreq, areq alone,
+				 to try only the lines that hold them
+				 (run.c window_lines), or NULL */
 };
 
 /* A rule's prefilter verdict inputs, packed for the per-message loop so

@@ -15,7 +15,9 @@
  *    hit count of what they name.
  * Body and rawbody rules are first tried against all lines joined with
  * "\n" under PCRE2_MULTILINE (r->pre, see compile.c); only rules that
- * match there are run line by line.
+ * match there are run line by line. Rules PCRE2 cannot start quickly
+ * (any of many first bytes) are instead run only on the lines that hold
+ * their required literals (window_lines).
  *
  * Limits: PCRE2 match and depth limits from WN_RULE_MATCH_LIMIT; a match
  * that hits a limit counts as no match.
@@ -47,6 +49,10 @@ struct run {
 	size_t body_joined_len;
 	const char *raw_joined;
 	size_t raw_joined_len;
+	const char *low[RULE_T_COUNT]; /* body, rawbody: the joined text lowercased */
+	size_t *offs[RULE_T_COUNT];    /* and where each of its lines starts */
+	unsigned char *wmark;    /* lines to try (window_lines), wmark_cap long */
+	size_t wmark_cap;
 	unsigned char *marks;    /* per rule index: a prefilter literal occurs */
 	unsigned char ascii[RULE_T_COUNT]; /* that type's text has no byte >= 0x80 */
 	unsigned char *smarks;   /* body rules: a squeezed-text literal occurs */
@@ -246,18 +252,77 @@ static const char *join_lines(struct arena *a, const struct rule_text *t, size_t
 	return out;
 }
 
+/* Where each line of t starts in its joined text, and past the end. */
+static const size_t *line_offsets(struct run *rn, size_t type, const struct rule_text *t)
+{
+	size_t i, o = 0, *off;
+
+	if (rn->offs[type] != NULL)
+		return rn->offs[type];
+	off = arena_alloc(rn->ctx->arena, (t->count + 1) * sizeof(*off));
+	for (i = 0; i < t->count; i++) {
+		off[i] = o;
+		o += t->lens[i] + 1;
+	}
+	off[t->count] = o;
+	rn->offs[type] = off;
+	return off;
+}
+
+/* Marks in rn->wmark the lines of t that hold the literals r needs
+   (all its groups, compile.c window_index): no other line can hold a
+   match. 0 if r has no window for this text. */
+static int window_lines(struct run *rn, const struct rule *r, const struct rule_text *t)
+{
+	int ascii = rn->ascii[r->type];
+	const struct lit_index *ix = ascii ? r->win_aix : r->win_lix;
+	unsigned char mask = ascii ? r->areq.mask : r->lreq.mask;
+	const char *low = rn->low[r->type];
+	const size_t *off;
+	size_t i;
+
+	if (ix == NULL || low == NULL)
+		return 0;
+	off = line_offsets(rn, r->type, t);
+	if (rn->wmark_cap < t->count) {
+		rn->wmark = arena_alloc(rn->ctx->arena, t->count);
+		rn->wmark_cap = t->count;
+	}
+	for (i = 0; i < t->count; i++) {
+		unsigned char m = 0;
+		lit_index_scan(ix, low + off[i], t->lens[i], &m);
+		rn->wmark[i] = (m & mask) == mask;
+	}
+	return 1;
+}
+
+/* The rule line by line, on the marked lines only. */
+static void run_window(struct run *rn, const struct rule *r, const struct rule_text *t,
+		       size_t i)
+{
+	unsigned int max = rule_max_hits(r), n = 0;
+
+	for (; i < t->count && n < max; i++)
+		if (rn->wmark[i])
+			n += count_matches(rn, rule_rx(rn, r, 0), t->lines[i], t->lens[i], max - n);
+	if (n > 0)
+		got_hit(rn, r, n);
+}
+
 static void run_lines(struct run *rn, const struct rule *r, const struct rule_text *t,
 		      const char *joined, size_t joined_len)
 {
 	unsigned int max = rule_max_hits(r), n = 0;
-	size_t i = 0;
+	size_t i = (r->type == RULE_T_BODY && (r->tflags & TF_NOSUBJECT)) ? 1 : 0;
 
+	if (window_lines(rn, r, t)) {
+		run_window(rn, r, t, i);
+		return;
+	}
 	if (r->pre != NULL && !matches(rn, rule_rx(rn, r, 1), joined, joined_len))
 		return;
 	if (r->pre_same && !matches(rn, rule_rx(rn, r, 0), joined, joined_len))
 		return;
-	if (r->type == RULE_T_BODY && (r->tflags & TF_NOSUBJECT))
-		i = 1;
 	if ((r->pre != NULL || r->pre_same) && r->nl_free &&
 	    !(r->tflags & (TF_MULTIPLE | TF_NOSUBJECT))) {
 		/* no match spans lines: the joined text's answer is the rule's */
@@ -594,15 +659,17 @@ static void scan_text(struct run *rn, size_t type, const char *s, size_t n)
 	char *low = lower_copy_ascii(rn->ctx->arena, s, n, &ascii);
 
 	rn->ascii[type] = (unsigned char)ascii;
+	rn->low[type] = low;
 	ix = ascii ? rn->rs->alix[type] : rn->rs->lix[type];
 	if (ix != NULL)
 		lit_index_scan(ix, low, n, rn->marks);
 	if (type == RULE_T_BODY && ascii && rn->rs->slix != NULL) {
 		rn->body_amp = memchr(low, '&', n) != NULL;
-		/* squeezed in place: the lowercased copy is not needed after */
-		size_t sn = prefilter_squeeze(low, n);
+		char *sq = arena_alloc(rn->ctx->arena, n + 1);
+		memcpy(sq, low, n);
+		size_t sn = prefilter_squeeze(sq, n);
 		rn->smarks = arena_zalloc(rn->ctx->arena, rn->rs->rules.count + 1);
-		lit_index_scan(rn->rs->slix, low, sn, rn->smarks);
+		lit_index_scan(rn->rs->slix, sq, sn, rn->smarks);
 	}
 }
 

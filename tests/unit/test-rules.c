@@ -952,6 +952,48 @@ static void test_noamp_gate(void)
 	test_end();
 }
 
+/* Rules PCRE2 cannot start quickly are tried only on the lines holding
+   their literals: the same hits and counts as line by line everywhere,
+   in ASCII and 8-bit texts. */
+static void test_line_windows(void)
+{
+	static const char cf[] =
+		"body W1 /(?:\\w+ ){0,3}brown fox/\n"
+		"body W2 /(?:\\w+ )?fox/\n"
+		"tflags W2 multiple\n"
+		"body W3 /(?:\\w+ )?hello there/i\n"
+		"tflags W3 nosubject\n"
+		"body W4 /(?:\\w+ )?hello there/i\n"
+		"body W5 /(?:\\w+\\s){0,2}jumps\\s+price/\n"
+		"body W6 /(?:\\w+\\s){0,2}jumps\\s+over/\n"
+		"rawbody W7 /(?:\\w+ )?caf\xc3\xa9 au lait/\n";
+	static const char *const texts[] = {
+		"Subject: Hello there\n\nThe brown fox jumps\nover\n\nprice: a fox, a fox\n",
+		"Subject: Hello there\n\nThe brown fox jumps\nover caf\xc3\xa9 au lait\n\n"
+		"price: a fox, a fox\n",
+	};
+	struct ruleset *rs;
+	struct run r;
+	size_t i;
+
+	test_begin("run: line windows keep line-by-line semantics");
+	for (i = 0; i < 2; i++) {
+		rs = run_cf(&r, cf, texts[i]);
+		test_assert(rs_rule(rs, "W1", 0)->win_aix != NULL);
+		test_assert(rs_rule(rs, "W7", 0)->win_lix != NULL);
+		test_assert(hit(&r, "W1"));
+		test_assert_int(hit_count(&r, "W2"), 3);
+		test_assert(!hit(&r, "W3")); /* only in the subject */
+		test_assert(hit(&r, "W4"));
+		test_assert(!hit(&r, "W5")); /* would span two paragraphs */
+		test_assert(hit(&r, "W6"));  /* one paragraph, two lines */
+		test_assert(hit(&r, "W7") == (i == 1));
+		run_end(&r);
+		ruleset_free(&rs);
+	}
+	test_end();
+}
+
 static void test_other_types(void)
 {
 	struct ruleset *rs;
@@ -1704,6 +1746,7 @@ int main(void)
 	test_body_rules();
 	test_literal_prefilter();
 	test_noamp_gate();
+	test_line_windows();
 	test_other_types();
 	test_multiple();
 	test_metas();
