@@ -2,7 +2,8 @@
 # Installs everything Winnow needs to build and to run its whole test suite
 # on Debian 12: build tools and libraries, and the real peers the tests drive
 # (SpamAssassin for the stock ruleset and the agreement test, clang for the
-# fuzzers). Safe to run again. Needs root (or sudo).
+# fuzzers, bogofilter with Debian's default Berkeley DB back end for
+# bench/bench-bayes.py). Safe to run again. Needs root (or sudo).
 set -eu
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -14,7 +15,7 @@ fi
 PKGS="build-essential autoconf automake libtool pkg-config
       libpcre2-dev libsqlite3-dev libmilter-dev
       clang libclang-rt-14-dev
-      spamassassin spamc spamd python3
+      spamassassin spamc spamd python3 bogofilter bogofilter-bdb
       postfix miltertest swaks"
 # Postfix with no system configuration: the tests run their own instance.
 echo "postfix postfix/main_mailer_type select No configuration" |
