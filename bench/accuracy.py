@@ -24,7 +24,7 @@ FOLDERS = 'easy-ham-1,spam-1,easy-ham-2,hard-ham-1,spam-2'
 def winnow_verdicts(winnow, files, rules, batch=500):
     spam = 0
     for i in range(0, len(files), batch):
-        cmd = [winnow, 'check', '--json']
+        cmd = [winnow, 'check', '--json', '-o', 'use_bayes=no']
         if rules:
             cmd += ['-o', 'rules_dir=' + rules]
         out = subprocess.run(cmd + files[i:i + batch], capture_output=True)

@@ -174,7 +174,7 @@ def main():
         cmd = [null_milter(), listen]
     else:
         cmd = [a.filterd, '-f', '-o', 'spamd_listen=', '-o', 'milter_listen=' + listen,
-               '-o', 'rules_dir=' + a.rules]
+               '-o', 'rules_dir=' + a.rules, '-o', 'use_bayes=no']
     fd = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         if a.unix:

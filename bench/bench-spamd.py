@@ -155,7 +155,7 @@ def main():
     p1, p2, p3 = free_port(), free_port(), free_port()
     fd = Daemon('filterd', [a.filterd, '-f', '-o', 'milter_listen=',
                             '-o', 'spamd_listen=127.0.0.1:%d' % p1,
-                            '-o', 'rules_dir=' + a.rules], p1)
+                            '-o', 'rules_dir=' + a.rules, '-o', 'use_bayes=no'], p1)
     sd = Daemon('spamd', ['spamd', '-L', '-x', '--listen=127.0.0.1:%d' % p2,
                           '--max-children=1', '--min-children=1', '-u', 'nobody',
                           '--siteconfigpath=' + site], p2)
@@ -163,7 +163,7 @@ def main():
     # spamc's own start-up and the protocol; no daemon can go below it
     nd = Daemon('filterd, no rules', [a.filterd, '-f', '-o', 'milter_listen=',
                                       '-o', 'spamd_listen=127.0.0.1:%d' % p3,
-                                      '-o', 'rules_dir=' + empty], p3)
+                                      '-o', 'rules_dir=' + empty, '-o', 'use_bayes=no'], p3)
     compare([fd, sd, nd], files, warm, a.rounds)
     shutil.rmtree(site)
     shutil.rmtree(empty)

@@ -3,7 +3,8 @@
  * print SpamAssassin-style reports, or JSON lines with --json.
  *
  * Envelope options feed the checks that need them (SPF, DNSBL, AWL);
- * without them the facts come from the message's own headers.
+ * without them the facts come from the message's own headers. The Bayes
+ * database is only read: `winnow check` never autolearns.
  * Exit: 0 ham, 1 spam (any message spam when several), >= 2 errors.
  */
 #include <getopt.h>
@@ -14,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "filterd/scan.h"
+#include "filterd/scan_bayes.h"
 #include "lib/buf.h"
 #include "lib/mailbox.h"
 #include "lib/wn.h"
@@ -64,6 +66,10 @@ static void check_print_json(const char *name, const struct scan_ctx *ctx)
 		buf_append_str(&b, "\"}");
 	}
 	buf_append_str(&b, "]");
+	if (scan_bayes_prob(ctx) >= 0)
+		buf_printf(&b, ",\"bayes\":%.6f", scan_bayes_prob(ctx));
+	else
+		buf_append_str(&b, ",\"bayes\":null");
 	if (ctx->verdict == SCAN_ERROR && ctx->error != NULL) {
 		buf_append_str(&b, ",\"error\":\"");
 		buf_append_json(&b, ctx->error, strlen(ctx->error));
@@ -190,7 +196,7 @@ int cli_check(int argc, char **argv)
 		return rc == EX_OK + 256 ? 0 : rc != 0 ? rc : EX_CONFIG;
 	}
 	run.opts = &o;
-	run.eng = scan_engine_new(cfg, &err);
+	run.eng = scan_engine_new_ro(cfg, &err);
 	if (run.eng == NULL) {
 		fprintf(stderr, "winnow: %s\n", err);
 		free(err);

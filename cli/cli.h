@@ -1,6 +1,6 @@
 /*
  * cli.h - the `winnow` command: shared option handling and the
- * subcommands (check, lint).
+ * subcommands (check, lint, learn, bayes).
  *
  * Exit codes: 0/1 are answers (ham/spam, lint clean/problems); errors use
  * sysexits.h (64 usage, 66 no input, 74 I/O, 78 configuration), all >= 2.
@@ -23,6 +23,8 @@ struct cfg *cli_conf_load(const struct cli_conf *cc);
 
 int cli_check(int argc, char **argv);
 int cli_lint(int argc, char **argv);
+int cli_learn(int argc, char **argv);
+int cli_bayes(int argc, char **argv);
 
 /* The default configuration file (installed etc/winnow.conf). */
 const char *cli_default_conf(void);

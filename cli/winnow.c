@@ -20,6 +20,11 @@ static void winnow_usage(FILE *f)
 		"        score messages (stdin, files, mbox, Maildir); exit 0 ham, 1 spam\n"
 		"  lint [-c CONF] [-o KEY=VALUE]...\n"
 		"        check the configuration and rules; list skipped rules\n"
+		"  learn [-c CONF] [-o KEY=VALUE]... --spam|--ham|--forget [--on-error]\n"
+		"        [--user ADDRESS] [PATH...]\n"
+		"        train the Bayes database (stdin, files, mbox, Maildir)\n"
+		"  bayes stats|expire [-c CONF] [-o KEY=VALUE]... [--user ADDRESS]\n"
+		"        show the Bayes database's counts; drop old rare tokens\n"
 		"  version\n");
 }
 
@@ -35,6 +40,10 @@ int main(int argc, char **argv)
 		return cli_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "lint") == 0)
 		return cli_lint(argc - 1, argv + 1);
+	if (strcmp(argv[1], "learn") == 0)
+		return cli_learn(argc - 1, argv + 1);
+	if (strcmp(argv[1], "bayes") == 0)
+		return cli_bayes(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("winnow %s\n", PACKAGE_VERSION);
 		return 0;

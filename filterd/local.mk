@@ -2,6 +2,7 @@
 # (milter, spamd), and the filterd daemon itself.
 noinst_LIBRARIES += libwinnow-filterd.a
 libwinnow_filterd_a_SOURCES = filterd/scan.c filterd/scan.h \
+	filterd/scan_bayes.c filterd/scan_bayes.h \
 	filterd/spamhdr.c filterd/spamhdr.h
 libwinnow_filterd_a_SOURCES += filterd/milter.c filterd/milter.h
 libwinnow_filterd_a_SOURCES += filterd/spamd.c filterd/spamd_parse.c filterd/spamd.h

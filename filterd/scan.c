@@ -2,9 +2,10 @@
  * scan.c - the scan pipeline: engine set-up from config and the table
  * of checks every message goes through (see scan.h).
  *
- * Order matters: checks that produce facts for others come first (Bayes
- * and network checks will sit before "rules", whose metas and eval
- * functions read their results). The rules check is last.
+ * Order matters: checks that produce facts for others come first (Bayes;
+ * network checks will join it before "rules", whose metas and eval
+ * functions read their results); autolearn, which judges by the rules'
+ * score, is last.
  */
 #include "filterd/scan.h"
 
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "filterd/scan_bayes.h"
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "rules/rule.h"
@@ -21,10 +23,13 @@
 static int scan_rules_run(struct scan_ctx *ctx, void *state, const char **err_r);
 
 static const struct scan_check scan_checks[] = {
+	{ "bayes", scan_bayes_load, scan_bayes_unload, scan_bayes_run },
 	{ "rules", NULL, NULL, scan_rules_run },
+	{ "autolearn", NULL, NULL, scan_autolearn_run },
 };
 
-/* Rules run last: every eval and meta sees what earlier checks found. */
+/* Rules run after every check that finds facts (their evals and metas
+   read them); only autolearn, which judges by their score, comes after. */
 static int scan_rules_run(struct scan_ctx *ctx, void *state, const char **err_r)
 {
 	struct rule_ctx *rc;
@@ -44,7 +49,7 @@ static int scan_rules_run(struct scan_ctx *ctx, void *state, const char **err_r)
 	return 0;
 }
 
-static void scan_limits_from_cfg(const struct cfg *c, struct msg_limits *lim)
+void scan_msg_limits(const struct cfg *c, struct msg_limits *lim)
 {
 	msg_limits_default(lim);
 	lim->max_size = cfg_size(c, "msg_max_size");
@@ -98,13 +103,14 @@ static struct ruleset *scan_load_rules(const struct cfg *c, char **err_r)
 	return rs;
 }
 
-struct scan_engine *scan_engine_new(struct cfg *cfg, char **err_r)
+static struct scan_engine *engine_new(struct cfg *cfg, int read_only, char **err_r)
 {
 	struct scan_engine *eng = xcalloc(1, sizeof(*eng));
 	size_t i;
 
 	eng->cfg = cfg;
-	scan_limits_from_cfg(cfg, &eng->limits);
+	eng->read_only_db = read_only;
+	scan_msg_limits(cfg, &eng->limits);
 	eng->rules = scan_load_rules(cfg, err_r);
 	if (eng->rules == NULL) {
 		free(eng);
@@ -125,6 +131,16 @@ struct scan_engine *scan_engine_new(struct cfg *cfg, char **err_r)
 		}
 	}
 	return eng;
+}
+
+struct scan_engine *scan_engine_new(struct cfg *cfg, char **err_r)
+{
+	return engine_new(cfg, 0, err_r);
+}
+
+struct scan_engine *scan_engine_new_ro(struct cfg *cfg, char **err_r)
+{
+	return engine_new(cfg, 1, err_r);
 }
 
 void scan_engine_free(struct scan_engine **engp)

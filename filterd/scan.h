@@ -20,6 +20,8 @@
 #include "lib/msg.h"
 
 struct ruleset;
+struct scan_bayes;
+struct scan_bayes_msg;
 
 enum scan_verdict {
 	SCAN_HAM,
@@ -34,6 +36,8 @@ struct scan_engine {
 	struct ruleset *rules;
 	struct msg_limits limits;
 	double required_score;
+	int read_only_db;      /* scan_engine_new_ro: the database is only read */
+	struct scan_bayes *bayes; /* the Bayes state (scan_bayes.c), or NULL */
 	void *check_state[16]; /* per-check loaded state, by table index */
 };
 
@@ -52,6 +56,9 @@ struct scan_ctx {
 	double started;      /* CLOCK_MONOTONIC seconds when scan_run began;
 				scan_timeout counts from here */
 	const char *virus;   /* signature name when SCAN_VIRUS */
+	struct scan_bayes_msg *bayes; /* the Bayes step's result, or NULL */
+	const char *autolearn; /* X-Spam-Status autolearn=: spam, ham, no,
+				  disabled, unavailable, failed */
 };
 
 /* One check: optional load at startup (may fail with *err_r), and run
@@ -67,7 +74,13 @@ struct scan_check {
    Returns NULL with a message (file:line where it applies) in err_r,
    which the caller frees. */
 struct scan_engine *scan_engine_new(struct cfg *cfg, char **err_r);
+/* The same for tools that only look (`winnow check`): the database is
+   opened read-only and nothing is autolearned. */
+struct scan_engine *scan_engine_new_ro(struct cfg *cfg, char **err_r);
 void scan_engine_free(struct scan_engine **engp);
+
+/* The parser's limits from the msg_max_* keys. */
+void scan_msg_limits(const struct cfg *c, struct msg_limits *lim);
 
 /* Per message: ctx lives in its own arena, freed by scan_ctx_free. The
    raw message is copied. */

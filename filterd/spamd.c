@@ -48,6 +48,7 @@
 
 #include "filterd/daemon.h"
 #include "filterd/scan.h"
+#include "filterd/scan_bayes.h"
 #include "filterd/spamd.h"
 #include "filterd/spamhdr.h"
 #include "lib/buf.h"
@@ -372,6 +373,63 @@ static int serve_scan(struct conn *c)
 	return ret;
 }
 
+/* Learns or forgets locally; *did_r when the store changed. */
+static int tell_local(struct conn *c, int learn, int *did_r)
+{
+	char *err = NULL;
+	int rc = scan_bayes_tell(c->eng, c->req.body, c->req.body_len, c->req.user, learn,
+				 c->req.msg_class == SPAMD_CLASS_SPAM, did_r, &err);
+
+	if (rc < 0) {
+		daemon_log(LOG_ERR, NULL, "spamd: TELL failed: %s, client=%s", err,
+			   c->peer ? c->peer : "-");
+		reply_line(c, "SPAMD/1.0 %d Service Unavailable: (learning failed)",
+			   SPAMD_EX_UNAVAILABLE);
+	}
+	free(err);
+	return rc;
+}
+
+/* TELL (spamc -L / -C): learn with "Set: local", forget with "Remove:
+   local", as spamd does with --allow-tell (key spamd_allow_tell).
+   "remote" (Razor and the like) is accepted and not done, so it is not
+   in DidSet/DidRemove. */
+static int serve_tell(struct conn *c)
+{
+	const char *peer = c->peer ? c->peer : "-";
+	int set = c->req.set & SPAMD_TELL_LOCAL, rm = c->req.remove & SPAMD_TELL_LOCAL;
+	char user[SPAMD_MAX_USER + 1];
+	int did = 0;
+
+	if (!cfg_bool(c->eng->cfg, "spamd_allow_tell")) {
+		reply_line(c, "SPAMD/1.0 %d Service Unavailable: TELL commands are not enabled, "
+			      "set spamd_allow_tell", SPAMD_EX_UNAVAILABLE);
+		daemon_log(LOG_INFO, NULL, "spamd: TELL refused (spamd_allow_tell = no), client=%s",
+			   peer);
+		return 0;
+	}
+	if (set && rm) {
+		reply_line(c, "SPAMD/1.0 %d Bad header line: (Unable to set local and remove "
+			      "local in the same operation.)", SPAMD_EX_PROTOCOL);
+		return 0;
+	}
+	if (set && c->req.msg_class == SPAMD_CLASS_NONE) {
+		reply_line(c, "SPAMD/1.0 %d Bad header line: (Message-class missing)",
+			   SPAMD_EX_PROTOCOL);
+		return 0;
+	}
+	if ((set || rm) && tell_local(c, set != 0, &did) < 0)
+		return -1;
+	reply_line(c, "SPAMD/1.1 0 EX_OK\r\n%s%s%s", did && set ? "DidSet: local\r\n" : "",
+		   did && rm ? "DidRemove: local\r\n" : "", "");
+	log_escape(user, sizeof(user), c->req.user, strlen(c->req.user));
+	daemon_log(LOG_INFO, NULL, "spamd: tell: %s%s user=%s client=%s",
+		   did ? (set ? "learned as " : "forgot") : "did nothing",
+		   did && set ? (c->req.msg_class == SPAMD_CLASS_SPAM ? "spam" : "ham") : "",
+		   user[0] ? user : "-", peer);
+	return 0;
+}
+
 static int serve_request(struct conn *c)
 {
 	switch (c->req.verb) {
@@ -383,13 +441,7 @@ static int serve_request(struct conn *c)
 			   c->peer ? c->peer : "-");
 		return 0;
 	case SPAMD_TELL:
-		/* Learning needs the Bayes database, which does not exist
-		   yet: answer as spamd does without --allow-tell. */
-		reply_line(c, "SPAMD/1.0 %d Service Unavailable: TELL commands are not "
-			      "supported (no Bayes database)", SPAMD_EX_UNAVAILABLE);
-		daemon_log(LOG_INFO, NULL, "spamd: TELL refused (no Bayes yet), client=%s",
-			   c->peer ? c->peer : "-");
-		return 0;
+		return serve_tell(c);
 	default:
 		return serve_scan(c);
 	}

@@ -85,7 +85,10 @@ static const char *status_value(struct scan_ctx *ctx, int spam)
 	}
 	if (last == NULL)
 		fold_add(&b, &col, "tests=none", " ");
-	fold_add(&b, &col, "autolearn=no", " ");
+	fold_add(&b, &col,
+		 arena_strcat(ctx->arena, "autolearn=",
+			      ctx->autolearn != NULL ? ctx->autolearn : "no", (char *)NULL),
+		 " ");
 	fold_add(&b, &col, "version=" PACKAGE_VERSION, " ");
 	out = arena_strndup(ctx->arena, buf_cstr(&b), b.len);
 	buf_free(&b);

@@ -49,8 +49,8 @@ void hits_sort(struct hit_list *l);
    Later issues add fields here (spf, dkim, dmarc, dnsbl...). */
 struct msg_facts {
 	int net_enabled;      /* network checks ran (selects score set) */
-	int bayes_enabled;    /* a Bayes probability is known */
-	double bayes_prob;    /* 0..1, valid when bayes_enabled */
+	int bayes_enabled;    /* the Bayes store is trained: its score set applies */
+	double bayes_prob;    /* 0..1; < 0 when this message has none */
 	int autolearn_forced_off;
 };
 

@@ -20,12 +20,15 @@
 
 EVAL_FN(check_bayes)
 {
-	double p;
+	double p, lo, hi;
 
-	if (ctx->facts == NULL || !ctx->facts->bayes_enabled)
-		return 0;
+	if (ctx->facts == NULL || !ctx->facts->bayes_enabled || ctx->facts->bayes_prob < 0)
+		return 0; /* untrained, or no known token in this message */
 	p = ctx->facts->bayes_prob;
-	return p >= eval_arg_num(a, 0, 0) && p <= eval_arg_num(a, 1, 0);
+	lo = eval_arg_num(a, 0, 0);
+	hi = eval_arg_num(a, 1, 1);
+	/* SpamAssassin's ranges: above lo (from 0 when lo is 0), up to hi */
+	return (lo == 0 || p > lo) && p <= hi;
 }
 
 EVAL_FN(check_shortcircuit)

@@ -71,10 +71,10 @@ tests_unit_test_daemon_LDADD = $(WN_TEST_LIBS) $(WN_LIBS_ALL) $(MILTER_LIBS)
 TESTS += tests/integration/test-milter.sh tests/integration/test-milter-bad.sh \
 	tests/integration/test-spamc.sh \
 	tests/integration/test-filterd.sh tests/integration/test-postfix.sh \
-	tests/integration/test-postfix-unix.sh
+	tests/integration/test-postfix-unix.sh tests/integration/test-bayes.sh
 EXTRA_DIST += tests/integration/test-milter.sh tests/integration/test-milter-bad.sh \
 	tests/integration/milter \
 	tests/integration/test-spamc.sh tests/integration/test-filterd.sh \
 	tests/integration/test-postfix.sh tests/integration/test-postfix-unix.sh \
-	tests/integration/postfix-instance.sh \
+	tests/integration/test-bayes.sh tests/integration/postfix-instance.sh \
 	tests/integration/free-port.sh

@@ -36,6 +36,7 @@ milter_listen =
 spamd_listen = 127.0.0.1:$PORT
 required_score = $1
 pid_file = $W/filterd.pid
+db_path = $W/winnow.db
 EOC
 }
 ready() {
@@ -70,7 +71,7 @@ sleep 0.5
 kill -0 "$FPID" 2>/dev/null && ok "broken config on SIGHUP: still running" || bad "broken config killed filterd"
 case "$(score_line)" in */2000.0) ok "broken config refused, old one kept" ;; *) bad "after broken SIGHUP: $(score_line)" ;; esac
 grep -q "reload refused" "$W/fg.log" && ok "refusal logged" || bad "refusal logged"
-grep -q "winnow.conf:5" "$W/fg.log" && ok "refusal names file:line" || bad "refusal names file:line"
+grep -q "winnow.conf:6" "$W/fg.log" && ok "refusal names file:line" || bad "refusal names file:line"
 
 kill "$FPID"
 wait "$FPID"
@@ -82,17 +83,17 @@ FPID=
 "$F" -f -c "$W/winnow.conf" 2>"$W/bad.log"
 rc=$?
 [ $rc -eq 78 ] && ok "broken config at start: exit 78" || bad "broken config at start: exit $rc"
-grep -q "winnow.conf:5" "$W/bad.log" && ok "start-up error names file:line" || bad "start-up error names file:line"
+grep -q "winnow.conf:6" "$W/bad.log" && ok "start-up error names file:line" || bad "start-up error names file:line"
 
 # --- a unix milter socket: its mode, and a bad mode refused ---
-"$F" -f -o spamd_listen= -o "milter_listen=unix:$W/m.sock" -o milter_socket_mode=9x \
+"$F" -f -o spamd_listen= -o "milter_listen=unix:$W/m.sock" -o "db_path=$W/m.db" -o milter_socket_mode=9x \
 	2>"$W/mode.log"
 rc=$?
 [ $rc -ne 0 ] && grep -q "milter_socket_mode 9x" "$W/mode.log" &&
 	ok "bad milter_socket_mode refused: $(tail -1 "$W/mode.log")" ||
 	bad "bad milter_socket_mode refused (exit $rc: $(cat "$W/mode.log"))"
 rm -f "$W/m.sock"
-"$F" -f -o spamd_listen= -o "milter_listen=unix:$W/m.sock" -o milter_socket_mode=0640 \
+"$F" -f -o spamd_listen= -o "milter_listen=unix:$W/m.sock" -o "db_path=$W/m.db" -o milter_socket_mode=0640 \
 	2>"$W/mode.log" &
 MPID=$!
 i=0

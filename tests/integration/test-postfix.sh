@@ -80,7 +80,8 @@ chmod 755 "$W"
 start_filterd() { # extra -o options follow
 	rm -f "$W/milter.sock"
 	"$F" -f -o spamd_listen= -o "milter_listen=$LISTEN" -o milter_socket_mode=0666 \
-		-o reject_score=50 -o "reject_reply=550 5.7.1 Winnow says spam" "$@" \
+		-o reject_score=50 -o "reject_reply=550 5.7.1 Winnow says spam" \
+		-o "db_path=$W/winnow.db" "$@" \
 		2>>"$W/filterd.log" &
 	FPID=$!
 	wait_listen || { echo "FAIL: filterd did not listen"; cat "$W/filterd.log"; exit 1; }

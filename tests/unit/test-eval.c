@@ -209,6 +209,12 @@ static void test_bayes(void)
 	p->facts = &f;
 	test_assert_int(E2(p, "check_bayes", "0.99", "1.00"), 1);
 	test_assert_int(E2(p, "check_bayes", "0.00", "0.01"), 0);
+	/* a boundary belongs to the lower range only, 0 to the first */
+	f.bayes_prob = 0.01;
+	test_assert_int(E2(p, "check_bayes", "0.00", "0.01"), 1);
+	test_assert_int(E2(p, "check_bayes", "0.01", "0.05"), 0);
+	f.bayes_prob = 0;
+	test_assert_int(E2(p, "check_bayes", "0.00", "0.01"), 1);
 	test_end();
 	tctx_free(&p);
 }

@@ -17,7 +17,8 @@ bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 start() {
 	name=$1; port=$(sh "$top/tests/integration/free-port.sh"); shift
 	"$F" -f -o spamd_listen= -o milter_listen="inet:$port@127.0.0.1" \
-		-o rules_dir="$top/rules/default" -o hostname=filter.example.test "$@" \
+		-o rules_dir="$top/rules/default" -o hostname=filter.example.test \
+		-o db_path="$T/$name.db" "$@" \
 		>"$T/$name.log" 2>&1 &
 	echo $! >"$T/$name.pid"
 	echo "$port" >"$T/$name.port"

@@ -1,0 +1,157 @@
+/*
+ * bayes.c - `winnow bayes stats|expire`: what the Bayes database holds,
+ * and dropping old, rare tokens to keep it under bayes_max_tokens.
+ *
+ * Exit: 0, 64 usage, 74 database failure, 78 configuration (also --user
+ * without bayes_user_path).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "db/db.h"
+#include "lib/wn.h"
+
+enum { OPT_USER = 256 };
+
+static const struct option bayes_longopts[] = {
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char bayes_usage[] =
+	"usage: winnow bayes stats|expire [-c CONF] [-o KEY=VALUE]... [--user ADDRESS]\n";
+
+static void bayes_day(char *out, size_t size, uint32_t day)
+{
+	time_t t = (time_t)day * 86400;
+	struct tm tm;
+
+	if (day == 0 || gmtime_r(&t, &tm) == NULL)
+		snprintf(out, size, "-");
+	else
+		strftime(out, size, "%Y-%m-%d", &tm);
+}
+
+static int bayes_stats(struct db *db)
+{
+	struct db_stats st;
+	const char *err = NULL;
+	char oldest[16], newest[16];
+
+	if (db_stats(db, &st, &err) < 0) {
+		fprintf(stderr, "winnow bayes: %s: %s\n", db_path(db), err);
+		return EX_IOERR;
+	}
+	bayes_day(oldest, sizeof(oldest), st.oldest_day);
+	bayes_day(newest, sizeof(newest), st.newest_day);
+	printf("database: %s (%s, schema %u)\n", db_path(db), st.backend, st.schema_version);
+	printf("messages: %llu spam, %llu ham (%llu remembered as learned)\n",
+	       (unsigned long long)st.totals.spam, (unsigned long long)st.totals.ham,
+	       (unsigned long long)st.seen);
+	printf("tokens: %llu, last seen from %s to %s\n", (unsigned long long)st.tokens,
+	       oldest, newest);
+	printf("size: %llu bytes\n", (unsigned long long)st.file_bytes);
+	return 0;
+}
+
+static int bayes_expire(struct db *db, const struct cfg *c)
+{
+	struct db_expire_params p;
+	struct db_expire_result r;
+	const char *err = NULL;
+
+	db_expire_params_default(&p);
+	p.max_tokens = cfg_uint(c, "bayes_max_tokens");
+	p.target_tokens = p.max_tokens / 10 * 9;
+	if (db_expire(db, &p, &r, &err) < 0) {
+		fprintf(stderr, "winnow bayes: %s: %s\n", db_path(db), err);
+		return EX_IOERR;
+	}
+	printf("expired %llu rare old tokens and %llu least recently seen; %llu left "
+	       "(cap %llu)\n", (unsigned long long)r.removed_rare,
+	       (unsigned long long)r.removed_old, (unsigned long long)r.tokens_left,
+	       (unsigned long long)p.max_tokens);
+	return 0;
+}
+
+/* Returns 0, or an exit code (EX_OK + 256 after --help). */
+static int bayes_parse_args(int argc, char **argv, struct cli_conf *cc, const char **user_r)
+{
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:o:h", bayes_longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': cc->conf_path = optarg; break;
+		case 'o': cli_conf_add_override(cc, optarg); break;
+		case OPT_USER: *user_r = optarg; break;
+		case 'h':
+			fputs(bayes_usage, stdout);
+			return EX_OK + 256;
+		default:
+			return EX_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fputs(bayes_usage, stderr);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+static struct db *bayes_open(const struct cfg *c, const char *user, int read_only)
+{
+	struct arena *a = arena_new(1024);
+	const char *up = cfg_str(c, "bayes_user_path"), *path = cfg_str(c, "db_path");
+	struct db_options o;
+	struct db *db = NULL;
+	char *err = NULL;
+
+	if (user != NULL && up[0] == '\0')
+		fprintf(stderr, "winnow bayes: --user needs bayes_user_path to be set\n");
+	else {
+		if (user != NULL)
+			path = db_path_user(a, up, user);
+		db_options_default(&o);
+		o.read_only = read_only;
+		db = db_open(path, &o, &err);
+		if (db == NULL)
+			fprintf(stderr, "winnow bayes: %s\n", err);
+		free(err);
+	}
+	arena_free(&a);
+	return db;
+}
+
+int cli_bayes(int argc, char **argv)
+{
+	struct cli_conf cc;
+	const char *user = NULL, *what = argc > 1 ? argv[1] : "";
+	struct cfg *cfg = NULL;
+	struct db *db = NULL;
+	int rc, stats = strcmp(what, "stats") == 0;
+
+	memset(&cc, 0, sizeof(cc));
+	if (!stats && strcmp(what, "expire") != 0) {
+		fputs(bayes_usage, strcmp(what, "--help") == 0 ? stdout : stderr);
+		return strcmp(what, "--help") == 0 ? 0 : EX_USAGE;
+	}
+	rc = bayes_parse_args(argc - 1, argv + 1, &cc, &user);
+	if (rc == 0 && (cfg = cli_conf_load(&cc)) == NULL)
+		rc = EX_CONFIG;
+	free(cc.overrides);
+	if (rc == 0 && (db = bayes_open(cfg, user, stats)) == NULL)
+		rc = user != NULL && cfg_str(cfg, "bayes_user_path")[0] == '\0' ? EX_CONFIG
+										: EX_IOERR;
+	if (rc == 0)
+		rc = stats ? bayes_stats(db) : bayes_expire(db, cfg);
+	db_close(&db);
+	cfg_free(&cfg);
+	return rc == EX_OK + 256 ? 0 : rc;
+}
