@@ -56,13 +56,13 @@ struct bayes_params {
 	double ham_cutoff, spam_cutoff;
 };
 
-/* Defaults, SpamAssassin's where it has one (Bayes.pm, CombineChi.pm):
-   s = 0.030, x = 0.538, min_prob_strength = 0.346, 150 significant
-   tokens, 200 messages of each class; cutoffs 0.20 and 0.80; tokenizer
-   defaults of tok_params_default(). A sweep on the public SpamAssassin
-   corpus (trained on spam-1 + easy-ham-1) kept s = 0.030: s = 0.45 put
-   more of spam-2 in BAYES_99 (38% -> 63%) but 3x more of hard-ham-1
-   above 0.5 (17 -> 53 of 250), 7 of them above 0.95 instead of 1. */
+/* Defaults: s = 0.30, x = 0.538, min_prob_strength = 0.20, 150
+   significant tokens, 200 messages of each class; cutoffs 0.20 and
+   0.80; tokenizer defaults of tok_params_default(). SpamAssassin has
+   s = 0.030 and min_prob_strength = 0.346: on two 70/30 splits of the
+   public corpus's spam-1 + easy-ham-1 (the only folders we tune on)
+   ours leave 11 and 28 messages of 862 between 0.1 and 0.9 against 46
+   and 57, with no false positive more. */
 void bayes_params_default(struct bayes_params *p);
 
 enum bayes_status {

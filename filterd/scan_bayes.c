@@ -88,6 +88,7 @@ static void params_from_cfg(const struct cfg *c, struct bayes_params *p)
 	p->spam_cutoff = cfg_double(c, "bayes_spam_cutoff");
 	p->tok.max_tokens = cfg_uint(c, "bayes_max_msg_tokens");
 	p->tok.bigrams = cfg_bool(c, "bayes_bigrams");
+	p->tok.hidden_text = cfg_bool(c, "bayes_hidden_text");
 }
 
 void scan_bayes_params(const struct cfg *c, struct bayes_params *p)

@@ -87,10 +87,10 @@ static const struct cfg_key cfg_key_table[] = {
 	  "tokens kept; expiry drops rare old tokens, then the least recently seen" },
 	{ "bayes_auto_expire", CFG_BOOL, "yes",
 	  "expire after `winnow learn` and every 1000 autolearns when over bayes_max_tokens" },
-	{ "bayes_robinson_s", CFG_DOUBLE, "0.030",
+	{ "bayes_robinson_s", CFG_DOUBLE, "0.30",
 	  "weight of the prior against a token's observations (Robinson's s)" },
 	{ "bayes_robinson_x", CFG_DOUBLE, "0.538", "probability of an unseen token (Robinson's x)" },
-	{ "bayes_min_prob_strength", CFG_DOUBLE, "0.346",
+	{ "bayes_min_prob_strength", CFG_DOUBLE, "0.20",
 	  "tokens closer than this to 0.5 are ignored" },
 	{ "bayes_max_significant", CFG_UINT, "150", "most significant tokens combined" },
 	{ "bayes_ham_cutoff", CFG_DOUBLE, "0.20",
@@ -98,7 +98,9 @@ static const struct cfg_key cfg_key_table[] = {
 	{ "bayes_spam_cutoff", CFG_DOUBLE, "0.80",
 	  "Bayes probability from which a message counts as spam (autolearn, on error)" },
 	{ "bayes_max_msg_tokens", CFG_UINT, "3000", "distinct tokens taken from one message" },
-	{ "bayes_bigrams", CFG_BOOL, "yes", "also learn adjacent word pairs" },
+	{ "bayes_bigrams", CFG_BOOL, "no", "also learn adjacent word pairs" },
+	{ "bayes_hidden_text", CFG_BOOL, "yes",
+	  "also learn the words of HTML text hidden from the reader" },
 };
 
 struct cfg_value {
