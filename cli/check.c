@@ -5,13 +5,17 @@
  * Envelope options feed the checks that need them (SPF, DNSBL, AWL);
  * without them the facts come from the message's own headers. The Bayes
  * database is only read: `winnow check` never autolearns.
+ * Several messages are scanned in parallel (-j N threads, one per CPU by
+ * default); reports come out in input order all the same.
  * Exit: 0 ham, 1 spam (any message spam when several), >= 2 errors.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "filterd/scan.h"
@@ -23,14 +27,54 @@
 struct check_opts {
 	struct cli_conf conf;
 	int json;
+	unsigned int jobs;      /* -j: scanning threads (0: one per CPU) */
 	struct msg_envelope env;
 };
+
+struct check_pool;
 
 struct check_run {
 	const struct check_opts *opts;
 	struct scan_engine *eng;
+	struct check_pool *pool; /* NULL: scan in this thread */
 	unsigned int scanned, spam, errors;
 };
+
+/* One message: its bytes (a copy when another thread scans it), and the
+   report made of it. */
+struct check_job {
+	char *name;
+	const char *data;
+	char *copy;
+	size_t len;
+	struct buf out;
+	int spam, error, done;
+};
+
+static struct check_job *check_job_new(const char *name, const char *data, size_t len,
+				       int copy)
+{
+	struct check_job *j = xcalloc(1, sizeof(*j));
+
+	j->name = xstrdup(name);
+	j->len = len;
+	j->data = data;
+	if (copy) {
+		j->copy = xmalloc(len + 1);
+		memcpy(j->copy, data, len);
+		j->copy[len] = '\0';
+		j->data = j->copy;
+	}
+	return j;
+}
+
+static void check_job_free(struct check_job *j)
+{
+	buf_free(&j->out);
+	free(j->copy);
+	free(j->name);
+	free(j);
+}
 
 static const char *check_verdict_name(enum scan_verdict v)
 {
@@ -44,7 +88,7 @@ static const char *check_verdict_name(enum scan_verdict v)
 	return "error";
 }
 
-static void check_print_json(const char *name, const struct scan_ctx *ctx)
+static void check_format_json(struct buf *out, const char *name, const struct scan_ctx *ctx)
 {
 	struct buf b = BUF_INIT;
 	size_t i, n = 0;
@@ -76,55 +120,206 @@ static void check_print_json(const char *name, const struct scan_ctx *ctx)
 		buf_append_str(&b, "\"");
 	}
 	buf_append_str(&b, "}\n");
-	fwrite(b.data, 1, b.len, stdout);
+	buf_append(out, b.data, b.len);
 	buf_free(&b);
 }
 
 /* The layout of spamassassin -t's report. */
-static void check_print_text(const char *name, const struct scan_ctx *ctx)
+static void check_format_text(struct buf *b, const char *name, const struct scan_ctx *ctx)
 {
 	size_t i;
 
-	printf("%s: %s\n", name, check_verdict_name(ctx->verdict));
-	printf("Content analysis details:   (%.1f points, %.1f required)\n\n",
-	       ctx->score, ctx->engine->required_score);
-	printf(" pts rule name              description\n");
-	printf("---- ---------------------- "
-	       "--------------------------------------------------\n");
+	buf_printf(b, "%s: %s\n", name, check_verdict_name(ctx->verdict));
+	buf_printf(b, "Content analysis details:   (%.1f points, %.1f required)\n\n",
+		   ctx->score, ctx->engine->required_score);
+	buf_append_str(b, " pts rule name              description\n");
+	buf_append_str(b, "---- ---------------------- "
+			  "--------------------------------------------------\n");
 	for (i = 0; i < ctx->hits.count; i++) {
 		const struct hit *h = &ctx->hits.v[i];
 		if (h->flags & HIT_F_SUBRULE)
 			continue;
-		printf("%4.1f %-22s %s\n", h->score, h->name,
-		       h->description ? h->description : "");
+		buf_printf(b, "%4.1f %-22s %s\n", h->score, h->name,
+			   h->description ? h->description : "");
 	}
 	if (ctx->verdict == SCAN_ERROR)
-		printf("error: %s\n", ctx->error);
-	printf("\n");
+		buf_printf(b, "error: %s\n", ctx->error);
+	buf_append_str(b, "\n");
+}
+
+/* Scans one message; its report goes to out. */
+static void check_scan(const struct check_run *run, struct check_job *j)
+{
+	struct scan_ctx *ctx = scan_ctx_new(run->eng, j->data, j->len);
+
+	ctx->env = run->opts->env;
+	(void)scan_run(ctx);
+	if (run->opts->json)
+		check_format_json(&j->out, j->name, ctx);
+	else
+		check_format_text(&j->out, j->name, ctx);
+	j->spam = ctx->verdict == SCAN_SPAM || ctx->verdict == SCAN_REJECT ||
+		  ctx->verdict == SCAN_VIRUS;
+	j->error = ctx->verdict == SCAN_ERROR;
+	scan_ctx_free(&ctx);
+}
+
+/* Prints a scanned message's report and counts it; frees the job. */
+static void check_finish(struct check_run *run, struct check_job *j)
+{
+	fwrite(j->out.data, 1, j->out.len, stdout);
+	run->scanned++;
+	run->spam += j->spam;
+	run->errors += j->error;
+	check_job_free(j);
+}
+
+/* ---- scanning in several threads (-j) ----
+   The reading thread queues messages in a ring; workers take them in
+   order and scan; the reading thread prints finished reports in input
+   order, so the output is the same as with one thread. The ring bounds
+   the messages held in memory. */
+
+#define CHECK_MAX_JOBS 64
+
+struct check_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t work, done;
+	struct check_job **ring;
+	size_t cap;
+	size_t head, next, tail; /* next to print, to scan, to fill */
+	int stop;
+	pthread_t threads[CHECK_MAX_JOBS];
+	unsigned int nthreads;
+	struct check_run *run;
+};
+
+static void *check_worker(void *vp)
+{
+	struct check_pool *p = vp;
+	struct check_job *j;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (p->next == p->tail && !p->stop)
+			pthread_cond_wait(&p->work, &p->lock);
+		if (p->next == p->tail)
+			break;
+		j = p->ring[p->next++ % p->cap];
+		pthread_mutex_unlock(&p->lock);
+		check_scan(p->run, j);
+		pthread_mutex_lock(&p->lock);
+		j->done = 1;
+		pthread_cond_broadcast(&p->done);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* Prints finished reports in order (lock held). Waits for the oldest
+   while the ring is full, or until it is empty with all. */
+static void check_pool_flush(struct check_pool *p, int all)
+{
+	while (p->head < p->tail) {
+		struct check_job *j = p->ring[p->head % p->cap];
+		if (!j->done) {
+			if (!all && p->tail - p->head < p->cap)
+				return;
+			pthread_cond_wait(&p->done, &p->lock);
+			continue;
+		}
+		p->head++;
+		pthread_mutex_unlock(&p->lock);
+		check_finish(p->run, j);
+		pthread_mutex_lock(&p->lock);
+	}
+}
+
+static void check_pool_add(struct check_run *run, struct check_job *j)
+{
+	struct check_pool *p = run->pool;
+
+	pthread_mutex_lock(&p->lock);
+	check_pool_flush(p, 0);
+	p->ring[p->tail++ % p->cap] = j;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static unsigned int check_threads(unsigned int jobs)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (jobs == 0)
+		jobs = cpus > 0 ? (unsigned int)cpus : 1;
+	return jobs > CHECK_MAX_JOBS ? CHECK_MAX_JOBS : jobs;
+}
+
+/* Starts the workers (none for one thread: run->pool stays NULL). */
+static void check_pool_start(struct check_run *run, unsigned int jobs)
+{
+	unsigned int n = check_threads(jobs), i;
+	struct check_pool *p;
+
+	if (n < 2)
+		return;
+	p = xcalloc(1, sizeof(*p));
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	p->cap = 4 * (size_t)n;
+	p->ring = xcalloc(p->cap, sizeof(*p->ring));
+	p->run = run;
+	for (i = 0; i < n; i++)
+		if (pthread_create(&p->threads[p->nthreads], NULL, check_worker, p) == 0)
+			p->nthreads++;
+	run->pool = p;
+	if (p->nthreads == 0) /* no thread: scan in this one */
+		run->pool = NULL;
+	if (run->pool == NULL) {
+		free(p->ring);
+		free(p);
+	}
+}
+
+/* Prints what is left and stops the workers. */
+static void check_pool_stop(struct check_run *run)
+{
+	struct check_pool *p = run->pool;
+	unsigned int i;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->work);
+	check_pool_flush(p, 1);
+	pthread_mutex_unlock(&p->lock);
+	for (i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done);
+	pthread_mutex_destroy(&p->lock);
+	free(p->ring);
+	free(p);
+	run->pool = NULL;
 }
 
 static int check_one(void *vrun, const char *name, const char *data, size_t len)
 {
 	struct check_run *run = vrun;
-	struct scan_ctx *ctx = scan_ctx_new(run->eng, data, len);
+	struct check_job *j = check_job_new(name, data, len, run->pool != NULL);
 
-	ctx->env = run->opts->env;
-	(void)scan_run(ctx);
-	if (run->opts->json)
-		check_print_json(name, ctx);
-	else
-		check_print_text(name, ctx);
-	run->scanned++;
-	if (ctx->verdict == SCAN_SPAM || ctx->verdict == SCAN_REJECT ||
-	    ctx->verdict == SCAN_VIRUS)
-		run->spam++;
-	if (ctx->verdict == SCAN_ERROR)
-		run->errors++;
-	scan_ctx_free(&ctx);
+	if (run->pool != NULL) {
+		check_pool_add(run, j);
+		return 0;
+	}
+	check_scan(run, j);
+	check_finish(run, j);
 	return 0;
 }
 
-enum { OPT_JSON = 256, OPT_CLIENT_IP, OPT_HELO, OPT_MAIL_FROM, OPT_RCPT };
+enum { OPT_JSON = 256, OPT_CLIENT_IP, OPT_HELO, OPT_MAIL_FROM, OPT_RCPT, OPT_JOBS };
 
 static const struct option check_longopts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -132,6 +327,7 @@ static const struct option check_longopts[] = {
 	{ "helo", required_argument, NULL, OPT_HELO },
 	{ "mail-from", required_argument, NULL, OPT_MAIL_FROM },
 	{ "rcpt", required_argument, NULL, OPT_RCPT },
+	{ "jobs", required_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -142,13 +338,26 @@ static void check_add_rcpt(struct msg_envelope *env, const char *rcpt)
 	env->rcpts[env->nrcpts++] = rcpt;
 }
 
+static int check_parse_jobs(const char *s, unsigned int *jobs_r)
+{
+	char *end;
+	unsigned long n = strtoul(s, &end, 10);
+
+	if (*s < '0' || *s > '9' || *end != '\0' || n > CHECK_MAX_JOBS) {
+		fprintf(stderr, "winnow check: -j wants 0 (one per CPU) to %d\n", CHECK_MAX_JOBS);
+		return -1;
+	}
+	*jobs_r = (unsigned int)n;
+	return 0;
+}
+
 /* Returns 0, or an exit code. */
 static int check_parse_args(int argc, char **argv, struct check_opts *o)
 {
 	int ch;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:o:h", check_longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:o:j:h", check_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o->conf.conf_path = optarg; break;
 		case 'o': cli_conf_add_override(&o->conf, optarg); break;
@@ -157,8 +366,12 @@ static int check_parse_args(int argc, char **argv, struct check_opts *o)
 		case OPT_HELO: o->env.helo = optarg; break;
 		case OPT_MAIL_FROM: o->env.mail_from = optarg; break;
 		case OPT_RCPT: check_add_rcpt(&o->env, optarg); break;
+		case 'j':
+			if (check_parse_jobs(optarg, &o->jobs) < 0)
+				return EX_USAGE;
+			break;
 		case 'h':
-			printf("usage: winnow check [-c CONF] [-o KEY=VALUE]... [--json] "
+			printf("usage: winnow check [-c CONF] [-o KEY=VALUE]... [--json] [-j N] "
 			       "[--client-ip IP] [--helo NAME] [--mail-from ADDR] "
 			       "[--rcpt ADDR]... [PATH...]\n");
 			return EX_OK + 256;
@@ -204,6 +417,7 @@ int cli_check(int argc, char **argv)
 		free(o.env.rcpts);
 		return EX_CONFIG;
 	}
+	check_pool_start(&run, o.jobs);
 	for (i = optind; i < argc || (i == optind && optind == argc); i++) {
 		const char *path = i < argc ? argv[i] : "-";
 		if (mailbox_read(path, run.eng->limits.max_size, check_one, &run, &err) < 0) {
@@ -215,6 +429,7 @@ int cli_check(int argc, char **argv)
 		if (i >= argc)
 			break;
 	}
+	check_pool_stop(&run);
 	rc = check_exit_code(&run, read_failed);
 	scan_engine_free(&run.eng);
 	cfg_free(&cfg);

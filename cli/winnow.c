@@ -15,7 +15,7 @@ static void winnow_usage(FILE *f)
 	fprintf(f,
 		"usage: winnow COMMAND [options]\n"
 		"commands:\n"
-		"  check [-c CONF] [-o KEY=VALUE]... [--json] [--client-ip IP] [--helo NAME]\n"
+		"  check [-c CONF] [-o KEY=VALUE]... [--json] [-j N] [--client-ip IP] [--helo NAME]\n"
 		"        [--mail-from ADDR] [--rcpt ADDR]... [PATH...]\n"
 		"        score messages (stdin, files, mbox, Maildir); exit 0 ham, 1 spam\n"
 		"  lint [-c CONF] [-o KEY=VALUE]...\n"

@@ -50,6 +50,21 @@ $W check $R --json "$T/md" >"$T/out" 2>&1; expect_rc 0 $? "maildir"
 [ "$(wc -l <"$T/out")" -eq 2 ] && ok || bad "maildir: want 2 results"
 $W check $R -o required_score=2000 "$gtube" >/dev/null 2>&1; expect_rc 0 $? "-o required_score"
 
+# -j: several scanning threads, the same reports in the same order
+i=0
+while [ $i -lt 40 ]; do
+	printf 'From x@y Thu Jan  1 00:00:00 1970\n'
+	if [ $((i % 3)) -eq 0 ]; then cat "$gtube"; else sed "s/^Subject: .*/Subject: note $i/" "$ham"; fi
+	printf '\n'
+	i=$((i + 1))
+done >"$T/many.mbox"
+$W check $R -j 1 "$T/many.mbox" >"$T/j1" 2>&1; rc1=$?
+$W check $R -j 4 "$T/many.mbox" >"$T/j4" 2>&1; rc4=$?
+expect_rc "$rc1" "$rc4" "-j 4 exit code"
+cmp -s "$T/j1" "$T/j4" && ok || bad "-j 4 output differs from -j 1"
+[ "$(grep -c ': spam$' "$T/j4")" -eq 14 ] && ok || bad "-j 4: want 14 spam reports"
+$W check $R -j x "$ham" >/dev/null 2>&1; expect_rc 64 $? "-j x"
+
 # errors: usage 64, missing input 66, config 78 naming file:line
 $W check --no-such-option "$ham" >/dev/null 2>&1; expect_rc 64 $? "bad option"
 $W check $R "$T/missing.eml" >/dev/null 2>"$T/err"; expect_rc 66 $? "missing file"
