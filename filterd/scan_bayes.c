@@ -221,15 +221,18 @@ int scan_bayes_run(struct scan_ctx *ctx, void *state, const char **err_r)
 	return 0;
 }
 
-/* The score autolearn judges by: the rules without the Bayes hits. */
+/* The score autolearn judges by: the message's score (subrules, which
+   carry scores that do not count, left out) without the Bayes hits. */
 static double score_without_bayes(const struct scan_ctx *ctx)
 {
 	double s = 0;
 	size_t i;
 
-	for (i = 0; i < ctx->hits.count; i++)
-		if (strncmp(ctx->hits.v[i].name, "BAYES_", 6) != 0)
-			s += ctx->hits.v[i].score;
+	for (i = 0; i < ctx->hits.count; i++) {
+		const struct hit *h = &ctx->hits.v[i];
+		if (!(h->flags & HIT_F_SUBRULE) && strncmp(h->name, "BAYES_", 6) != 0)
+			s += h->score;
+	}
 	return s;
 }
 

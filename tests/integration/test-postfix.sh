@@ -81,7 +81,7 @@ start_filterd() { # extra -o options follow
 	rm -f "$W/milter.sock"
 	"$F" -f -o spamd_listen= -o "milter_listen=$LISTEN" -o milter_socket_mode=0666 \
 		-o reject_score=50 -o "reject_reply=550 5.7.1 Winnow says spam" \
-		-o "db_path=$W/winnow.db" "$@" \
+		-o "db_path=$W/winnow.db" -o bayes_auto_learn_threshold_nonspam=3 "$@" \
 		2>>"$W/filterd.log" &
 	FPID=$!
 	wait_listen || { echo "FAIL: filterd did not listen"; cat "$W/filterd.log"; exit 1; }
@@ -134,6 +134,15 @@ r=$(send "$W/ham.eml")
 if m=$(delivered); then
 	grep -q '^X-Spam-Status: No, score=' "$m" && ok "ham has X-Spam-Status: No" || bad "ham has X-Spam-Status: No"
 	grep -q '^X-Spam-Checker-Version: Winnow' "$m" && ok "ham has X-Spam-Checker-Version" || bad "ham has X-Spam-Checker-Version"
+	# autolearn: a ham under bayes_auto_learn_threshold_nonspam (3 here)
+	# is learned as ham in filterd's store
+	al=$(sed -n 's/.*autolearn=\([a-z]*\).*/\1/p' "$m" | head -1)
+	stats=$("${WINNOW:-$top_builddir/winnow}" bayes stats -c /dev/null -o "db_path=$W/winnow.db" 2>&1)
+	case "$al" in
+	ham) echo "$stats" | grep -q '^messages: 0 spam, 1 ham' && ok "ham autolearned as ham" ||
+		bad "ham autolearned as ham ($stats)" ;;
+	*) bad "X-Spam-Status autolearn=ham (got '$al')" ;;
+	esac
 	grep -q '^X-Spam-Flag:' "$m" && bad "ham: forged X-Spam-Flag removed" || ok "ham: forged X-Spam-Flag removed"
 	python3 - "$W/ham.eml" "$m" <<'EOP' && ok "ham body byte-identical" || bad "ham body byte-identical"
 import sys
