@@ -87,7 +87,7 @@ static const struct cfg_key cfg_key_table[] = {
 	  "tokens kept; expiry drops rare old tokens, then the least recently seen" },
 	{ "bayes_auto_expire", CFG_BOOL, "yes",
 	  "expire after `winnow learn` and every 1000 autolearns when over bayes_max_tokens" },
-	{ "bayes_robinson_s", CFG_DOUBLE, "0.30",
+	{ "bayes_robinson_s", CFG_DOUBLE, "0.10",
 	  "weight of the prior against a token's observations (Robinson's s)" },
 	{ "bayes_robinson_x", CFG_DOUBLE, "0.538", "probability of an unseen token (Robinson's x)" },
 	{ "bayes_min_prob_strength", CFG_DOUBLE, "0.20",
