@@ -23,8 +23,8 @@ static void winnow_usage(FILE *f)
 		"  learn [-c CONF] [-o KEY=VALUE]... --spam|--ham|--forget [--on-error]\n"
 		"        [--user ADDRESS] [PATH...]\n"
 		"        train the Bayes database (stdin, files, mbox, Maildir)\n"
-		"  bayes stats|expire [-c CONF] [-o KEY=VALUE]... [--user ADDRESS]\n"
-		"        show the Bayes database's counts; drop old rare tokens\n"
+		"  bayes stats|expire|tokens [-c CONF] [-o KEY=VALUE]... [--user ADDRESS] [PATH...]\n"
+		"        the Bayes database's counts; drop old rare tokens; a message's tokens\n"
 		"  version\n");
 }
 

@@ -56,6 +56,8 @@ struct scan_ctx {
 	double started;      /* CLOCK_MONOTONIC seconds when scan_run began;
 				scan_timeout counts from here */
 	const char *virus;   /* signature name when SCAN_VIRUS */
+	const char *user;    /* whose per-user store (spamd's User:), or NULL:
+				the single recipient's */
 	struct scan_bayes_msg *bayes; /* the Bayes step's result, or NULL */
 	const char *autolearn; /* X-Spam-Status autolearn=: spam, ham, no,
 				  disabled, unavailable, failed */

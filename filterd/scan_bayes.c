@@ -136,10 +136,13 @@ void scan_bayes_unload(void *state)
 	free(b);
 }
 
-/* The store for this message: the recipient's when per-user stores are
-   configured and there is exactly one recipient, else the global one. */
+/* The store for this message, with per-user stores configured: the
+   user the front-end names (spamd's User:), else the recipient when
+   there is exactly one; otherwise the global one. */
 static const char *store_path(const struct scan_bayes *b, struct scan_ctx *ctx)
 {
+	if (b->user_path != NULL && ctx->user != NULL && ctx->user[0] != '\0')
+		return db_path_user(ctx->arena, b->user_path, ctx->user);
 	if (b->user_path == NULL || ctx->env.nrcpts != 1)
 		return b->path;
 	return db_path_user(ctx->arena, b->user_path, ctx->env.rcpts[0]);
@@ -160,6 +163,8 @@ static struct db *store_get(struct scan_bayes *b, const char *path, char **err_r
 	}
 	db_options_default(&o);
 	o.read_only = b->read_only;
+	if (!o.read_only)
+		(void)wn_mkdir_parents(path, 0750); /* as a package would have */
 	return db_open(path, &o, err_r);
 }
 

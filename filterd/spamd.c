@@ -355,6 +355,7 @@ static int serve_scan(struct conn *c)
 	struct buf out = BUF_INIT;
 	int ret = 0;
 
+	ctx->user = c->req.user;
 	if (scan_run(ctx) < 0) {
 		daemon_log(LOG_ERR, NULL, "spamd: scan failed: %s", ctx->error);
 		reply_line(c, "SPAMD/1.0 %d Internal error: (scan failed)", SPAMD_EX_SOFTWARE);

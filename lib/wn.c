@@ -1,12 +1,14 @@
 /*
- * wn.c - allocation wrappers and the panic used for bugs.
+ * wn.c - allocation wrappers, the panic used for bugs, mkdir -p.
  */
 #include "lib/wn.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void wn_oom(size_t size) WN_NORETURN;
 
@@ -63,4 +65,19 @@ void wn_panic(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	abort();
+}
+
+int wn_mkdir_parents(const char *path, unsigned int mode)
+{
+	char *dir = xstrdup(path), *p;
+	int rc = 0;
+
+	for (p = dir + 1; rc == 0 && (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (mkdir(dir, (mode_t)mode) < 0 && errno != EEXIST)
+			rc = -1;
+		*p = '/';
+	}
+	free(dir);
+	return rc;
 }

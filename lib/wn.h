@@ -25,6 +25,10 @@ char *xstrndup(const char *s, size_t n);
 /* Abort with a core: for bugs only, never for bad input. */
 void wn_panic(const char *fmt, ...) WN_PRINTF(1, 2) WN_NORETURN;
 
+/* Creates the directories leading to file path (not the file), each
+   with mode, like mkdir -p on its dirname. 0, or -1 with errno. */
+int wn_mkdir_parents(const char *path, unsigned int mode);
+
 /* Overflow-checked size arithmetic: returns 0 and sets *r on success. */
 static inline int size_add(size_t a, size_t b, size_t *r)
 {

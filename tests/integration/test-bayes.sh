@@ -110,6 +110,13 @@ check "--on-error skips what Bayes already judges right ($out)" \
 out=$($W learn $O $LOW --on-error --ham "$T/spam-test39.eml")
 check "--on-error learns what Bayes gets wrong ($out)" 'echo "$out" | grep -q "1 learned"'
 
+# on a terminal (script(1) gives it one): a progress bar with the rate
+if command -v script >/dev/null; then
+	script -qec "$W learn -c /dev/null -o db_path=$T/tty.db --spam $T/spam" /dev/null >"$T/tty.out" 2>&1
+	check "a progress bar with the rate on a terminal" \
+		'grep -q "spam \[#*\] 30/30 .*msgs/s" "$T/tty.out" && grep -q "^spam: 30 messages" "$T/tty.out"'
+fi
+
 # --- errors ---
 $W learn $O "$T/spam" >/dev/null 2>&1; rc=$?
 check "no --spam/--ham/--forget: exit 64 ($rc)" '[ $rc -eq 64 ]'
@@ -181,6 +188,22 @@ n_ham=${after#* }
 check "every message counted once: 30 ham whoever learned them first ($after)" \
 	'[ "$n_ham" -eq 30 ] && [ "$n_spam" -ge 1 ]'
 spamc $C -K >/dev/null && ok "filterd still answers" || bad "filterd still answers"
+kill "$FPID"; wait "$FPID" 2>/dev/null; FPID=
+
+# per-user stores through spamd's User header (spamc -u)
+PU="-o bayes_user_path=$T/pu-%u.db"
+$W learn $O $PU --user alice --spam "$T/spam" >/dev/null && $W learn $O $PU --user alice --ham "$T/ham" >/dev/null
+"$F" -f -c /dev/null -o milter_listen= -o "spamd_listen=127.0.0.1:$PORT" -o "db_path=$DB2" \
+	$PU $LOW -o spamd_allow_tell=yes -o "rules_dir=$top_srcdir/rules/default" 2>"$T/filterd3.log" &
+FPID=$!
+i=0
+until spamc $C -K >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+out=$(spamc $C -u alice -y <"$T/spam-test31.eml")
+check "spamc -u alice: alice's store says BAYES_99 ($out)" 'echo "$out" | tr , "\n" | grep -qx BAYES_99'
+out=$(spamc $C -u bob -y <"$T/spam-test31.eml")
+check "spamc -u bob: an empty store, no BAYES_ hit ($out)" '! echo "$out" | grep -q BAYES_'
+spamc $C -u carol -L spam <"$T/spam/2.eml" >/dev/null
+check "spamc -u carol -L spam learns into carol's store" '[ -f "$T/pu-carol.db" ]'
 kill "$FPID"; wait "$FPID" 2>/dev/null; FPID=
 
 "$F" -f -c /dev/null -o milter_listen= -o "spamd_listen=127.0.0.1:$PORT" -o "db_path=$DB2" \
