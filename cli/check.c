@@ -10,18 +10,17 @@
  * Exit: 0 ham, 1 spam (any message spam when several), >= 2 errors.
  */
 #include <getopt.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "filterd/scan.h"
 #include "filterd/scan_bayes.h"
 #include "lib/buf.h"
 #include "lib/mailbox.h"
+#include "lib/opool.h"
 #include "lib/wn.h"
 
 struct check_opts {
@@ -31,47 +30,39 @@ struct check_opts {
 	struct msg_envelope env;
 };
 
-struct check_pool;
-
 struct check_run {
 	const struct check_opts *opts;
 	struct scan_engine *eng;
-	struct check_pool *pool; /* NULL: scan in this thread */
+	struct opool *pool;     /* scanning threads (-j) */
 	unsigned int scanned, spam, errors;
 };
 
-/* One message: its bytes (a copy when another thread scans it), and the
+/* One message: a copy of its bytes (a pool thread scans it), and the
    report made of it. */
 struct check_job {
 	char *name;
-	const char *data;
-	char *copy;
+	char *data;
 	size_t len;
 	struct buf out;
-	int spam, error, done;
+	int spam, error;
 };
 
-static struct check_job *check_job_new(const char *name, const char *data, size_t len,
-				       int copy)
+static struct check_job *check_job_new(const char *name, const char *data, size_t len)
 {
 	struct check_job *j = xcalloc(1, sizeof(*j));
 
 	j->name = xstrdup(name);
 	j->len = len;
-	j->data = data;
-	if (copy) {
-		j->copy = xmalloc(len + 1);
-		memcpy(j->copy, data, len);
-		j->copy[len] = '\0';
-		j->data = j->copy;
-	}
+	j->data = xmalloc(len + 1);
+	memcpy(j->data, data, len);
+	j->data[len] = '\0';
 	return j;
 }
 
 static void check_job_free(struct check_job *j)
 {
 	buf_free(&j->out);
-	free(j->copy);
+	free(j->data);
 	free(j->name);
 	free(j);
 }
@@ -147,9 +138,12 @@ static void check_format_text(struct buf *b, const char *name, const struct scan
 	buf_append_str(b, "\n");
 }
 
-/* Scans one message; its report goes to out. */
-static void check_scan(const struct check_run *run, struct check_job *j)
+/* Scans one message (on a pool thread); its report goes to j->out. */
+static void check_scan(void *vrun, void *vj)
 {
+	const struct check_run *run = vrun;
+	struct check_job *j = vj;
+
 	struct scan_ctx *ctx = scan_ctx_new(run->eng, j->data, j->len);
 
 	ctx->env = run->opts->env;
@@ -164,9 +158,13 @@ static void check_scan(const struct check_run *run, struct check_job *j)
 	scan_ctx_free(&ctx);
 }
 
-/* Prints a scanned message's report and counts it; frees the job. */
-static void check_finish(struct check_run *run, struct check_job *j)
+/* Prints a scanned message's report and counts it (in input order);
+   frees the job. */
+static void check_finish(void *vrun, void *vj)
 {
+	struct check_run *run = vrun;
+	struct check_job *j = vj;
+
 	fwrite(j->out.data, 1, j->out.len, stdout);
 	run->scanned++;
 	run->spam += j->spam;
@@ -174,148 +172,11 @@ static void check_finish(struct check_run *run, struct check_job *j)
 	check_job_free(j);
 }
 
-/* ---- scanning in several threads (-j) ----
-   The reading thread queues messages in a ring; workers take them in
-   order and scan; the reading thread prints finished reports in input
-   order, so the output is the same as with one thread. The ring bounds
-   the messages held in memory. */
-
-#define CHECK_MAX_JOBS 64
-
-struct check_pool {
-	pthread_mutex_t lock;
-	pthread_cond_t work, done;
-	struct check_job **ring;
-	size_t cap;
-	size_t head, next, tail; /* next to print, to scan, to fill */
-	int stop;
-	pthread_t threads[CHECK_MAX_JOBS];
-	unsigned int nthreads;
-	struct check_run *run;
-};
-
-static void *check_worker(void *vp)
-{
-	struct check_pool *p = vp;
-	struct check_job *j;
-
-	pthread_mutex_lock(&p->lock);
-	for (;;) {
-		while (p->next == p->tail && !p->stop)
-			pthread_cond_wait(&p->work, &p->lock);
-		if (p->next == p->tail)
-			break;
-		j = p->ring[p->next++ % p->cap];
-		pthread_mutex_unlock(&p->lock);
-		check_scan(p->run, j);
-		pthread_mutex_lock(&p->lock);
-		j->done = 1;
-		pthread_cond_broadcast(&p->done);
-	}
-	pthread_mutex_unlock(&p->lock);
-	return NULL;
-}
-
-/* Prints finished reports in order (lock held). Waits for the oldest
-   while the ring is full, or until it is empty with all. */
-static void check_pool_flush(struct check_pool *p, int all)
-{
-	while (p->head < p->tail) {
-		struct check_job *j = p->ring[p->head % p->cap];
-		if (!j->done) {
-			if (!all && p->tail - p->head < p->cap)
-				return;
-			pthread_cond_wait(&p->done, &p->lock);
-			continue;
-		}
-		p->head++;
-		pthread_mutex_unlock(&p->lock);
-		check_finish(p->run, j);
-		pthread_mutex_lock(&p->lock);
-	}
-}
-
-static void check_pool_add(struct check_run *run, struct check_job *j)
-{
-	struct check_pool *p = run->pool;
-
-	pthread_mutex_lock(&p->lock);
-	check_pool_flush(p, 0);
-	p->ring[p->tail++ % p->cap] = j;
-	pthread_cond_signal(&p->work);
-	pthread_mutex_unlock(&p->lock);
-}
-
-static unsigned int check_threads(unsigned int jobs)
-{
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-	if (jobs == 0)
-		jobs = cpus > 0 ? (unsigned int)cpus : 1;
-	return jobs > CHECK_MAX_JOBS ? CHECK_MAX_JOBS : jobs;
-}
-
-/* Starts the workers (none for one thread: run->pool stays NULL). */
-static void check_pool_start(struct check_run *run, unsigned int jobs)
-{
-	unsigned int n = check_threads(jobs), i;
-	struct check_pool *p;
-
-	if (n < 2)
-		return;
-	p = xcalloc(1, sizeof(*p));
-	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->work, NULL);
-	pthread_cond_init(&p->done, NULL);
-	p->cap = 4 * (size_t)n;
-	p->ring = xcalloc(p->cap, sizeof(*p->ring));
-	p->run = run;
-	for (i = 0; i < n; i++)
-		if (pthread_create(&p->threads[p->nthreads], NULL, check_worker, p) == 0)
-			p->nthreads++;
-	run->pool = p;
-	if (p->nthreads == 0) /* no thread: scan in this one */
-		run->pool = NULL;
-	if (run->pool == NULL) {
-		free(p->ring);
-		free(p);
-	}
-}
-
-/* Prints what is left and stops the workers. */
-static void check_pool_stop(struct check_run *run)
-{
-	struct check_pool *p = run->pool;
-	unsigned int i;
-
-	if (p == NULL)
-		return;
-	pthread_mutex_lock(&p->lock);
-	p->stop = 1;
-	pthread_cond_broadcast(&p->work);
-	check_pool_flush(p, 1);
-	pthread_mutex_unlock(&p->lock);
-	for (i = 0; i < p->nthreads; i++)
-		pthread_join(p->threads[i], NULL);
-	pthread_cond_destroy(&p->work);
-	pthread_cond_destroy(&p->done);
-	pthread_mutex_destroy(&p->lock);
-	free(p->ring);
-	free(p);
-	run->pool = NULL;
-}
-
 static int check_one(void *vrun, const char *name, const char *data, size_t len)
 {
 	struct check_run *run = vrun;
-	struct check_job *j = check_job_new(name, data, len, run->pool != NULL);
 
-	if (run->pool != NULL) {
-		check_pool_add(run, j);
-		return 0;
-	}
-	check_scan(run, j);
-	check_finish(run, j);
+	opool_submit(run->pool, check_job_new(name, data, len));
 	return 0;
 }
 
@@ -343,8 +204,8 @@ static int check_parse_jobs(const char *s, unsigned int *jobs_r)
 	char *end;
 	unsigned long n = strtoul(s, &end, 10);
 
-	if (*s < '0' || *s > '9' || *end != '\0' || n > CHECK_MAX_JOBS) {
-		fprintf(stderr, "winnow check: -j wants 0 (one per CPU) to %d\n", CHECK_MAX_JOBS);
+	if (*s < '0' || *s > '9' || *end != '\0' || n > OPOOL_MAX_THREADS) {
+		fprintf(stderr, "winnow check: -j wants 0 (one per CPU) to %d\n", OPOOL_MAX_THREADS);
 		return -1;
 	}
 	*jobs_r = (unsigned int)n;
@@ -417,7 +278,7 @@ int cli_check(int argc, char **argv)
 		free(o.env.rcpts);
 		return EX_CONFIG;
 	}
-	check_pool_start(&run, o.jobs);
+	run.pool = opool_new(o.jobs, check_scan, check_finish, &run);
 	for (i = optind; i < argc || (i == optind && optind == argc); i++) {
 		const char *path = i < argc ? argv[i] : "-";
 		if (mailbox_read(path, run.eng->limits.max_size, check_one, &run, &err) < 0) {
@@ -429,7 +290,7 @@ int cli_check(int argc, char **argv)
 		if (i >= argc)
 			break;
 	}
-	check_pool_stop(&run);
+	opool_free(&run.pool);
 	rc = check_exit_code(&run, read_failed);
 	scan_engine_free(&run.eng);
 	cfg_free(&cfg);

@@ -9,7 +9,8 @@ libwinnow_lib_a_SOURCES = \
 	lib/limits.h \
 	lib/hits.c lib/hits.h \
 	lib/cfg.c lib/cfg.h \
-	lib/mailbox.c lib/mailbox.h
+	lib/mailbox.c lib/mailbox.h \
+	lib/opool.c lib/opool.h
 
 include lib/msg.mk
 include lib/html.mk
