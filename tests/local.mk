@@ -8,7 +8,7 @@ EXTRA_DIST += tests/fuzz/replay.c
 check_PROGRAMS += tests/unit/test-core
 TESTS += tests/unit/test-core
 tests_unit_test_core_SOURCES = tests/unit/test-core.c
-tests_unit_test_core_LDADD = $(WN_TEST_LIBS) $(WN_LIB_LIBS)
+tests_unit_test_core_LDADD = $(WN_TEST_LIBS) $(WN_LIB_LIBS) -lpthread
 
 check_PROGRAMS += tests/unit/test-mailbox
 TESTS += tests/unit/test-mailbox

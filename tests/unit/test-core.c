@@ -1,6 +1,7 @@
 /*
  * test-core.c - arena, buf, cfg, hits.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 #include "lib/cfg.h"
 #include "lib/hits.h"
 #include "lib/log.h"
+#include "lib/opool.h"
+#include "lib/wn.h"
 #include "tests/unit/test.h"
 
 static void test_arena(void)
@@ -173,6 +176,58 @@ static void test_cfg_shipped(void)
 	test_end();
 }
 
+/* The ordered pool: items come back in submission order however the
+   workers finish, with several threads and with none. */
+struct opool_test {
+	unsigned int next, bad, worked;
+	pthread_mutex_t lock;
+};
+
+static void opool_test_work(void *vctx, void *item)
+{
+	struct opool_test *t = vctx;
+	unsigned int *v = item;
+
+	if (*v % 7 == 0)
+		usleep(200 * (*v % 5)); /* some finish late */
+	pthread_mutex_lock(&t->lock);
+	t->worked++;
+	pthread_mutex_unlock(&t->lock);
+}
+
+static void opool_test_finish(void *vctx, void *item)
+{
+	struct opool_test *t = vctx;
+	unsigned int *v = item;
+
+	if (*v != t->next)
+		t->bad++;
+	t->next++;
+	free(v);
+}
+
+static void test_opool(void)
+{
+	unsigned int threads[] = { 1, 4 }, k, i;
+
+	test_begin("opool: results in submission order, with and without threads");
+	for (k = 0; k < 2; k++) {
+		struct opool_test t = { 0, 0, 0, PTHREAD_MUTEX_INITIALIZER };
+		struct opool *p = opool_new(threads[k], opool_test_work, opool_test_finish, &t);
+		for (i = 0; i < 500; i++) {
+			unsigned int *v = xmalloc(sizeof(*v));
+			*v = i;
+			opool_submit(p, v);
+		}
+		opool_free(&p);
+		test_assert(p == NULL);
+		test_assert_int(t.next, 500);
+		test_assert_int(t.worked, 500);
+		test_assert_int(t.bad, 0);
+	}
+	test_end();
+}
+
 int main(void)
 {
 	test_arena();
@@ -182,5 +237,6 @@ int main(void)
 	test_hits();
 	test_log_escape();
 	test_cfg_shipped();
+	test_opool();
 	return test_exit();
 }
