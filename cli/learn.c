@@ -10,6 +10,11 @@
  * (train on error). On a terminal a progress bar with the rate goes to
  * stderr; the one-line summary goes to stdout in every case.
  *
+ * The whole run is one db batch (db.h): a few large transactions instead
+ * of one per message. Its counts come from what the batch committed, so
+ * after a database failure the summary shows the learns that were rolled
+ * back as failed, not as learned.
+ *
  * Exit: 0 when every message was handled (learned, or already known),
  * 66 an unreadable path, 74 a database failure, 78 a configuration error,
  * 64 usage; sysexits.h, as scripts and MTAs expect.
@@ -116,33 +121,21 @@ static int learn_already_right(struct learn_run *r, const struct tok_list *t,
 	       (r->o->mode == LEARN_HAM && v == BAYES_HAM);
 }
 
-static void learn_tally(struct learn_run *r, enum db_learn_result lr)
-{
-	if (lr == DB_LEARNED || lr == DB_RELEARNED || lr == DB_FORGOTTEN)
-		r->learned++;
-	else
-		r->already++;
-}
-
 /* Learns or forgets one message; 0, or -1 with *err_r. */
 static int learn_apply(struct learn_run *r, const struct msg *m, const struct tok_list *t,
 		       struct arena *a, const char **err_r)
 {
 	enum db_learn_result lr;
-	int rc;
 
 	if (r->on_error && learn_already_right(r, t, a)) {
 		r->skipped++;
 		return 0;
 	}
+	/* the result is counted when the batch commits (learn_count) */
 	if (r->o->mode == LEARN_FORGET)
-		rc = db_forget(r->db, bayes_msgid(m), t->hashes, t->count, &lr, err_r);
-	else
-		rc = db_learn(r->db, bayes_msgid(m), r->o->mode == LEARN_SPAM ? DB_SPAM : DB_HAM,
-			      t->hashes, t->count, r->now, &lr, err_r);
-	if (rc == 0)
-		learn_tally(r, lr);
-	return rc;
+		return db_forget(r->db, bayes_msgid(m), t->hashes, t->count, &lr, err_r);
+	return db_learn(r->db, bayes_msgid(m), r->o->mode == LEARN_SPAM ? DB_SPAM : DB_HAM,
+			t->hashes, t->count, r->now, &lr, err_r);
 }
 
 static int learn_one(void *vr, const char *name, const char *data, size_t len)
@@ -297,15 +290,35 @@ static int learn_paths(struct learn_run *r, int argc, char **argv, mailbox_cb *c
 	return rc;
 }
 
+/* The summary's counts from what the batch committed; learns it rolled
+   back after a failure are failed ones. */
+static void learn_count(struct learn_run *r)
+{
+	const struct db_batch_stats *st = db_batch_stats(r->db);
+
+	r->learned = st->results[DB_LEARNED] + st->results[DB_RELEARNED] +
+		     st->results[DB_FORGOTTEN];
+	r->already = st->results[DB_ALREADY] + st->results[DB_NOT_LEARNED];
+	r->failed += st->lost;
+}
+
 static int learn_run_all(struct learn_run *r, const struct cfg *c, int argc, char **argv)
 {
-	int rc;
+	const char *err = NULL;
+	int rc = 0;
 
 	r->bar = isatty(STDERR_FILENO) && optind < argc && strcmp(argv[optind], "-") != 0;
 	if (r->bar)
 		(void)learn_paths(r, argc, argv, learn_count_one);
 	r->started = learn_clock();
-	rc = learn_paths(r, argc, argv, learn_one);
+	if (db_batch_begin(r->db, &err) < 0) {
+		r->err = xstrdup(err);
+	} else {
+		rc = learn_paths(r, argc, argv, learn_one);
+		if (db_batch_commit(r->db, &err) < 0 && r->err == NULL)
+			r->err = xstrdup(err);
+	}
+	learn_count(r);
 	learn_summary(r);
 	if (r->err != NULL) {
 		fprintf(stderr, "winnow learn: database %s: %s\n", db_path(r->db), r->err);

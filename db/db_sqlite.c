@@ -22,10 +22,25 @@
  * by one thread at a time), WAL so readers never wait for the writer,
  * busy_timeout for writers waiting on each other, BEGIN IMMEDIATE so a
  * write transaction holds the write lock from its start (no deadlock
- * upgrading a read), and a bounded retry of the whole transaction when
- * the lock is still busy. synchronous=NORMAL: in WAL mode a power loss
- * can lose the last learns but never corrupts the file; that is the
- * right trade for counts.
+ * upgrading a read), and a bounded retry of the whole transaction (or of
+ * its BEGIN: a batch's) when the lock is still busy. synchronous=NORMAL:
+ * in WAL mode a power loss can lose the last learns but never corrupts
+ * the file; that is the right trade for counts. A call made inside an
+ * open transaction (a batch's, or db.c's read_begin) runs in it.
+ *
+ * Learning (db.c batches even a single learn): the seen row is read and
+ * written as each message comes; the summed token changes are written at
+ * commit in key order, so each page is written to the log once per
+ * commit instead of once per message. Tokens that only gain counts (all
+ * of a plain learn run) go DBS_WRITE_ROWS to an upsert statement, which
+ * halves SQLite's per-row cost (measured, 63,000 tokens: 0.36 us a new
+ * row and 0.83 us an existing one, against 1.1 and 1.6 one at a time);
+ * the rest (relearns, forgets) one at a time, with the clamp. A bulk batch
+ * raises the page cache (DBS_BULK_CACHE_KB) so its dirty pages stay in
+ * memory until the commit instead of spilling to the log.
+ *
+ * Cache versions: PRAGMA data_version, read in the transaction's
+ * snapshot, changes when another connection has committed.
  *
  * Lookups: "h IN (?, ?, ...)" in chunks of at most 500 parameters, one
  * statement per chunk, prepared once per connection for a few chunk
@@ -37,6 +52,7 @@
  */
 #include <sqlite3.h>
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +70,15 @@
 static const unsigned int dbs_chunk_sizes[] = { 8, 32, 128, 500 };
 #define DBS_NCHUNK N_ELEMENTS(dbs_chunk_sizes)
 #define DBS_CHUNK_MAX 500
+
+/* Rows per multi-row upsert: 4 parameters each, under old SQLite's 999. */
+#define DBS_WRITE_ROWS 100
+
+/* Page cache of a connection running a bulk batch: the pages a full
+   batch dirties (DB_BATCH_TOKENS random tokens touch most leaves of a
+   1M-token store, ~20 MB) plus the seen table's. Memory is taken only
+   as pages are read. */
+#define DBS_BULK_CACHE_KB (64 * 1024)
 
 static const char *const dbs_migrations[] = {
 	/* 0 -> 1: the first schema */
@@ -77,6 +102,7 @@ enum dbs_stmt {
 	S_BEGIN_WRITE,
 	S_COMMIT,
 	S_ROLLBACK,
+	S_DATA_VERSION,
 	S_TOTALS_GET,
 	S_TOTALS_ADD,
 	S_SEEN_GET,
@@ -93,30 +119,39 @@ static const char *const dbs_sql[S_COUNT] = {
 	[S_BEGIN_WRITE] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
+	[S_DATA_VERSION] = "PRAGMA data_version",
+	/* changes are (add, floor) pairs: new = max(old + add, floor), see
+	   struct db_delta */
 	[S_TOTALS_GET] = "SELECT spam, ham FROM bayes_totals WHERE id = 1",
-	[S_TOTALS_ADD] = "UPDATE bayes_totals SET spam = max(spam + ?1, 0),"
-			 " ham = max(ham + ?2, 0) WHERE id = 1",
+	[S_TOTALS_ADD] = "UPDATE bayes_totals SET spam = max(spam + ?1, ?2),"
+			 " ham = max(ham + ?3, ?4) WHERE id = 1",
 	[S_SEEN_GET] = "SELECT class FROM bayes_seen WHERE h = ?1",
 	[S_SEEN_PUT] = "INSERT INTO bayes_seen (h, class, day) VALUES (?1, ?2, ?3)"
 		       " ON CONFLICT (h) DO UPDATE SET class = excluded.class,"
 		       " day = excluded.day",
 	[S_SEEN_DEL] = "DELETE FROM bayes_seen WHERE h = ?1",
-	/* learn and relearn: a -1 for a token never stored (the tokenizer
-	   changed since) must not create a negative count */
+	/* a change that leaves a count above zero even for a token not
+	   stored; a -1 for a token never stored (the tokenizer changed since)
+	   must not create a negative count */
 	[S_TOK_ADD] = "INSERT INTO bayes_tokens (h, spam, ham, atime)"
-		      " VALUES (?1, max(?2, 0), max(?3, 0), ?4)"
-		      " ON CONFLICT (h) DO UPDATE SET spam = max(spam + ?2, 0),"
-		      " ham = max(ham + ?3, 0), atime = max(atime, ?4)",
-	[S_TOK_SUB] = "UPDATE bayes_tokens SET spam = max(spam + ?2, 0),"
-		      " ham = max(ham + ?3, 0) WHERE h = ?1",
+		      " VALUES (?1, max(?2, ?3), max(?4, ?5), ?6)"
+		      " ON CONFLICT (h) DO UPDATE SET spam = max(spam + ?2, ?3),"
+		      " ham = max(ham + ?4, ?5), atime = max(atime, ?6)",
+	/* one that only lowers: never creates a token */
+	[S_TOK_SUB] = "UPDATE bayes_tokens SET spam = max(spam + ?2, ?3),"
+		      " ham = max(ham + ?4, ?5), atime = max(atime, ?6) WHERE h = ?1",
 	[S_TOK_DEL_EMPTY] = "DELETE FROM bayes_tokens WHERE h = ?1 AND spam = 0 AND ham = 0",
 };
 
 struct dbs {
 	sqlite3 *h;
 	unsigned int retries;
+	int reading;            /* read_begin opened a transaction */
+	int bulk;               /* the page cache is raised for a batch */
+	int64_t cache_size;     /* PRAGMA cache_size as opened */
 	sqlite3_stmt *st[S_COUNT];
 	sqlite3_stmt *lookup[DBS_NCHUNK];
+	sqlite3_stmt *add_many;  /* DBS_WRITE_ROWS rows that only gain */
 };
 
 static struct dbs *dbs_of(struct db *db)
@@ -193,6 +228,14 @@ static int dbs_txn(struct db *db, int write, dbs_txn_fn *fn, void *ctx,
 	unsigned int attempt;
 	int rc;
 
+	if (!sqlite3_get_autocommit(s->h)) {
+		/* inside the caller's transaction: its part only, no retry
+		   (a busy lock was the BEGIN's to meet) */
+		rc = fn(db, ctx);
+		if (rc != SQLITE_OK && rc != DBS_ERR_SET)
+			dbs_fail(db, what);
+		return rc == SQLITE_OK ? 0 : -1;
+	}
 	for (attempt = 0;; attempt++) {
 		rc = dbs_txn_once(db, write, fn, ctx, what);
 		if (rc == SQLITE_OK)
@@ -299,13 +342,20 @@ static int dbs_migrate_txn(struct db *db, void *ctx)
 	return sqlite3_exec(dbs_of(db)->h, sql, NULL, NULL, NULL);
 }
 
+static int dbs_read_version_txn(struct db *db, void *ctx)
+{
+	return dbs_read_version(db, ctx);
+}
+
 static int dbs_migrate(struct db *db, int read_only)
 {
 	struct dbs_version v;
 	char what[64];
 
-	if (dbs_read_version(db, &v) != SQLITE_OK)
-		return dbs_fail(db, "reading schema version");
+	/* in one snapshot: read piecemeal, another process's migration
+	   committing in between looked like a foreign file */
+	if (dbs_txn(db, 0, dbs_read_version_txn, &v, "reading schema version") < 0)
+		return -1;
 	if (dbs_check_version(db, &v) < 0)
 		return -1;
 	if (v.version == DB_SCHEMA_VERSION)
@@ -344,6 +394,22 @@ static int dbs_prepare_lookup(struct db *db, unsigned int size, sqlite3_stmt **s
 	return ret;
 }
 
+static int dbs_prepare_add_many(struct db *db, sqlite3_stmt **st_r)
+{
+	struct buf b = BUF_INIT;
+	unsigned int i;
+	int ret;
+
+	buf_append_str(&b, "INSERT INTO bayes_tokens (h, spam, ham, atime) VALUES (?,?,?,?)");
+	for (i = 1; i < DBS_WRITE_ROWS; i++)
+		buf_append_str(&b, ",(?,?,?,?)");
+	buf_append_str(&b, " ON CONFLICT (h) DO UPDATE SET spam = spam + excluded.spam,"
+		       " ham = ham + excluded.ham, atime = max(atime, excluded.atime)");
+	ret = dbs_prepare(db, b.data, st_r);
+	buf_free(&b);
+	return ret;
+}
+
 /* Statements first to last - 1 of dbs_sql. */
 static int dbs_prepare_range(struct db *db, enum dbs_stmt first, enum dbs_stmt last)
 {
@@ -363,7 +429,8 @@ static int dbs_prepare_tables(struct db *db)
 	struct dbs *s = dbs_of(db);
 	size_t i;
 
-	if (dbs_prepare_range(db, S_TOTALS_GET, S_COUNT) < 0)
+	if (dbs_prepare_range(db, S_TOTALS_GET, S_COUNT) < 0 ||
+	    dbs_prepare_add_many(db, &s->add_many) < 0)
 		return -1;
 	for (i = 0; i < DBS_NCHUNK; i++) {
 		if (dbs_prepare_lookup(db, dbs_chunk_sizes[i], &s->lookup[i]) < 0)
@@ -372,19 +439,62 @@ static int dbs_prepare_tables(struct db *db)
 	return 0;
 }
 
+/* The mode PRAGMA journal_mode = WAL left the connection in, in *wal_r. */
+static int dbs_try_wal(struct dbs *s, int *wal_r)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*wal_r = 0;
+	rc = sqlite3_prepare_v2(s->h, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *mode = sqlite3_column_text(st, 0);
+		*wal_r = mode != NULL && strcmp((const char *)mode, "wal") == 0;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Returned by setup when the connection must be opened again. */
+#define DBS_REOPEN 1
+
+/* WAL is a property of the file: set once, then a no-op. But when the
+   pragma meets another connection's lock it can answer with the old mode
+   and no error, and leave the connection in rollback mode for good
+   (asking again gives the same answer), where its writes are lost to the
+   others' checkpoints: seen with busy_timeout 0 and two writers opening.
+   So the answer is checked, and the connection opened again if wrong. */
+static int dbs_set_wal(struct db *db)
+{
+	int rc, wal;
+
+	rc = dbs_try_wal(dbs_of(db), &wal);
+	if (rc == SQLITE_OK && wal)
+		return 0;
+	if (rc != SQLITE_OK && !dbs_is_busy(rc))
+		return dbs_fail(db, "setting WAL mode");
+	return DBS_REOPEN;
+}
+
+/* 0, -1 with db_error(), or DBS_REOPEN. */
 static int dbs_setup(struct db *db, const struct db_options *o)
 {
 	struct dbs *s = dbs_of(db);
 	char sql[96];
+	int rc;
 
 	sqlite3_extended_result_codes(s->h, 1);
 	sqlite3_busy_timeout(s->h, (int)o->busy_timeout_ms);
-	/* WAL is a property of the file: set once, then a no-op */
-	if (!o->read_only && dbs_exec(db, "PRAGMA journal_mode = WAL") != SQLITE_OK)
-		return dbs_fail(db, "setting WAL mode");
+	if (!o->read_only && (rc = dbs_set_wal(db)) != 0)
+		return rc;
 	snprintf(sql, sizeof(sql), "PRAGMA synchronous = NORMAL; PRAGMA mmap_size = %zu",
 		 o->mmap_bytes);
-	if (dbs_exec(db, sql) != SQLITE_OK)
+	if (dbs_exec(db, sql) != SQLITE_OK ||
+	    dbs_query_int(db, "PRAGMA cache_size", &s->cache_size) != SQLITE_OK)
 		return dbs_fail(db, "setting options");
 	/* transaction control, which the migration needs */
 	return dbs_prepare_range(db, S_BEGIN_READ, S_TOTALS_GET);
@@ -401,15 +511,17 @@ static void dbs_close(struct db *db)
 		sqlite3_finalize(s->st[i]);
 	for (i = 0; i < DBS_NCHUNK; i++)
 		sqlite3_finalize(s->lookup[i]);
+	sqlite3_finalize(s->add_many);
 	sqlite3_close(s->h);
 	free(s);
 	db->impl = NULL;
 }
 
-static int dbs_open(struct db *db, const char *path, const struct db_options *o)
+/* 0, -1 with db_error(), or DBS_REOPEN; closed unless 0. */
+static int dbs_open_once(struct db *db, const char *path, const struct db_options *o)
 {
 	struct dbs *s = xcalloc(1, sizeof(*s));
-	int flags = SQLITE_OPEN_NOMUTEX;
+	int flags = SQLITE_OPEN_NOMUTEX, rc;
 
 	db->impl = s;
 	s->retries = o->busy_retries;
@@ -420,15 +532,86 @@ static int dbs_open(struct db *db, const char *path, const struct db_options *o)
 		dbs_close(db);
 		return -1;
 	}
-	if (dbs_setup(db, o) < 0 || dbs_migrate(db, o->read_only) < 0 ||
-	    dbs_prepare_tables(db) < 0) {
+	rc = dbs_setup(db, o);
+	if (rc == 0 && (dbs_migrate(db, o->read_only) < 0 || dbs_prepare_tables(db) < 0))
+		rc = -1;
+	if (rc != 0)
 		dbs_close(db);
-		return -1;
+	return rc;
+}
+
+static int dbs_open(struct db *db, const char *path, const struct db_options *o)
+{
+	unsigned int attempt;
+	int rc;
+
+	for (attempt = 0;; attempt++) {
+		rc = dbs_open_once(db, path, o);
+		if (rc != DBS_REOPEN)
+			return rc;
+		if (attempt >= o->busy_retries)
+			return db_error(db, "%s: cannot switch to WAL mode (the store stays "
+					"busy, or its file system has no shared memory)", path);
+		dbs_backoff(attempt);
 	}
-	return 0;
 }
 
 /* ---- reads ---- */
+
+static int dbs_version(struct dbs *s, uint64_t *version_r)
+{
+	sqlite3_stmt *st = s->st[S_DATA_VERSION];
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		*version_r = (uint64_t)sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* BEGIN and the version; reading it takes the snapshot the calls up to
+   read_end see, so the version is that snapshot's. */
+static int dbs_read_begin(struct db *db, uint64_t *version_r)
+{
+	struct dbs *s = dbs_of(db);
+	unsigned int attempt;
+	int rc;
+
+	if (!sqlite3_get_autocommit(s->h)) {
+		if (dbs_version(s, version_r) != SQLITE_OK)
+			return dbs_fail(db, "reading the data version");
+		return 0;
+	}
+	for (attempt = 0;; attempt++) {
+		rc = dbs_done(s->st[S_BEGIN_READ]);
+		if (rc == SQLITE_OK)
+			rc = dbs_version(s, version_r);
+		if (rc == SQLITE_OK) {
+			s->reading = 1;
+			return 0;
+		}
+		dbs_fail(db, "starting to read");
+		if (!sqlite3_get_autocommit(s->h))
+			dbs_done(s->st[S_ROLLBACK]);
+		if (!dbs_is_busy(rc) || attempt >= s->retries)
+			return -1;
+		dbs_backoff(attempt);
+	}
+}
+
+static void dbs_read_end(struct db *db)
+{
+	struct dbs *s = dbs_of(db);
+
+	if (!s->reading)
+		return;
+	s->reading = 0;
+	/* a read-only transaction: nothing to lose if COMMIT fails */
+	if (dbs_done(s->st[S_COMMIT]) != SQLITE_OK && !sqlite3_get_autocommit(s->h))
+		dbs_done(s->st[S_ROLLBACK]);
+}
 
 static int dbs_totals_txn(struct db *db, void *ctx)
 {
@@ -595,109 +778,172 @@ static int dbs_seen(struct db *db, uint64_t msgid, enum db_class *class_r)
 
 /* ---- learning ---- */
 
-struct dbs_learn {
-	uint64_t msgid;
-	enum db_class cls; /* DB_NONE: forget */
-	const uint64_t *hashes;
-	size_t n;
-	uint32_t day;
-	enum db_learn_result result;
-};
-
-/* Adds (spam, ham) to every token; negative deltas never create one. */
-static int dbs_tokens_add(struct db *db, const struct dbs_learn *l, int spam,
-			  int ham)
+static int dbs_write_begin(struct db *db, int bulk)
 {
 	struct dbs *s = dbs_of(db);
-	int grows = spam > 0 || ham > 0;
-	sqlite3_stmt *st = s->st[grows ? S_TOK_ADD : S_TOK_SUB];
-	size_t i;
-	int rc = SQLITE_OK;
+	unsigned int attempt;
+	char sql[64];
+	int rc;
 
-	for (i = 0; i < l->n && rc == SQLITE_OK; i++) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)l->hashes[i]);
-		sqlite3_bind_int(st, 2, spam);
-		sqlite3_bind_int(st, 3, ham);
-		if (grows)
-			sqlite3_bind_int64(st, 4, l->day);
-		rc = dbs_done(st);
-		if (rc == SQLITE_OK && !grows) {
-			sqlite3_bind_int64(s->st[S_TOK_DEL_EMPTY], 1,
-					   (sqlite3_int64)l->hashes[i]);
-			rc = dbs_done(s->st[S_TOK_DEL_EMPTY]);
-		}
+	if (bulk && !s->bulk) {
+		snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", DBS_BULK_CACHE_KB);
+		if (dbs_exec(db, sql) != SQLITE_OK)
+			return dbs_fail(db, "setting the cache size");
+		s->bulk = 1;
 	}
-	return rc;
+	for (attempt = 0;; attempt++) {
+		rc = dbs_done(s->st[S_BEGIN_WRITE]);
+		if (rc == SQLITE_OK)
+			return 0;
+		if (!dbs_is_busy(rc) || attempt >= s->retries)
+			return dbs_fail(db, "starting to learn");
+		dbs_backoff(attempt);
+	}
 }
 
-static int dbs_totals_add(struct db *db, int spam, int ham)
-{
-	sqlite3_stmt *st = dbs_of(db)->st[S_TOTALS_ADD];
-
-	sqlite3_bind_int(st, 1, spam);
-	sqlite3_bind_int(st, 2, ham);
-	return dbs_done(st);
-}
-
-static int dbs_seen_put(struct db *db, const struct dbs_learn *l)
+static void dbs_bulk_end(struct db *db)
 {
 	struct dbs *s = dbs_of(db);
+	char sql[64];
+
+	if (!s->bulk)
+		return;
+	/* gives the pages back; a failure only leaves the cache large */
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %lld", (long long)s->cache_size);
+	(void)dbs_exec(db, sql);
+	s->bulk = 0;
+}
+
+static void dbs_write_rollback(struct db *db)
+{
+	struct dbs *s = dbs_of(db);
+
+	if (!sqlite3_get_autocommit(s->h))
+		dbs_done(s->st[S_ROLLBACK]);
+}
+
+static int dbs_seen_set(struct dbs *s, uint64_t msgid, enum db_class cls, uint32_t day)
+{
 	sqlite3_stmt *st;
 
-	if (l->cls == DB_NONE) {
+	if (cls == DB_NONE) {
 		st = s->st[S_SEEN_DEL];
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)l->msgid);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)msgid);
 	} else {
 		st = s->st[S_SEEN_PUT];
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)l->msgid);
-		sqlite3_bind_int(st, 2, (int)l->cls);
-		sqlite3_bind_int64(st, 3, l->day);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)msgid);
+		sqlite3_bind_int(st, 2, (int)cls);
+		sqlite3_bind_int64(st, 3, day);
 	}
 	return dbs_done(st);
 }
 
-/* What the message's counts change by: +1 for the new class, -1 for
-   the one it was learned as. */
-static void dbs_deltas(enum db_class now, enum db_class was, int *spam_r,
-		       int *ham_r)
+static int dbs_mark(struct db *db, uint64_t msgid, enum db_class cls, uint32_t day,
+		    enum db_class *was_r)
 {
-	*spam_r = (now == DB_SPAM) - (was == DB_SPAM);
-	*ham_r = (now == DB_HAM) - (was == DB_HAM);
+	struct dbs *s = dbs_of(db);
+	int rc;
+
+	rc = dbs_seen_get(db, msgid, was_r);
+	if (rc == SQLITE_OK && *was_r != cls)
+		rc = dbs_seen_set(s, msgid, cls, day);
+	return rc == SQLITE_OK ? 0 : dbs_fail(db, "learning");
 }
 
-static int dbs_learn_txn(struct db *db, void *ctx)
+static void dbs_bind_delta(sqlite3_stmt *st, int i, const struct db_delta *d)
 {
-	struct dbs_learn *l = ctx;
-	enum db_class was;
-	int spam, ham, rc;
+	sqlite3_bind_int(st, i, d->add);
+	sqlite3_bind_int(st, i + 1, d->floor);
+}
 
-	rc = dbs_seen_get(db, l->msgid, &was);
-	if (rc != SQLITE_OK)
-		return rc;
-	if (was == l->cls) {
-		l->result = l->cls == DB_NONE ? DB_NOT_LEARNED : DB_ALREADY;
-		return SQLITE_OK;
+/* One token's summed change. It raises a count (an upsert) when it would
+   leave one above zero even on a token not stored: then the token is
+   never left empty. Otherwise it only lowers (an update), and a token
+   left at zero is removed. */
+static int dbs_tok_apply(struct dbs *s, const struct db_tok_delta *t)
+{
+	int grows = t->spam.add > 0 || t->spam.floor > 0 || t->ham.add > 0 ||
+		    t->ham.floor > 0;
+	sqlite3_stmt *st = s->st[grows ? S_TOK_ADD : S_TOK_SUB];
+	int rc;
+
+	if (!grows && t->spam.add == 0 && t->ham.add == 0 && t->day == 0)
+		return SQLITE_OK; /* changes nothing, not even the day */
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)t->h);
+	dbs_bind_delta(st, 2, &t->spam);
+	dbs_bind_delta(st, 4, &t->ham);
+	sqlite3_bind_int64(st, 6, t->day);
+	rc = dbs_done(st);
+	if (rc == SQLITE_OK && !grows && (t->spam.add < 0 || t->ham.add < 0)) {
+		sqlite3_bind_int64(s->st[S_TOK_DEL_EMPTY], 1, (sqlite3_int64)t->h);
+		rc = dbs_done(s->st[S_TOK_DEL_EMPTY]);
 	}
-	l->result = l->cls == DB_NONE ? DB_FORGOTTEN
-		    : was == DB_NONE ? DB_LEARNED : DB_RELEARNED;
-	dbs_deltas(l->cls, was, &spam, &ham);
-	rc = dbs_tokens_add(db, l, spam, ham);
-	if (rc == SQLITE_OK)
-		rc = dbs_totals_add(db, spam, ham);
-	if (rc == SQLITE_OK)
-		rc = dbs_seen_put(db, l);
 	return rc;
 }
 
-static int dbs_learn(struct db *db, uint64_t msgid, enum db_class cls,
-		     const uint64_t *hashes, size_t n, uint32_t day,
-		     enum db_learn_result *result_r)
+/* A change that only adds (floor == add >= 0, see struct db_delta), so
+   "old + add" is exact and a new row is just the adds. */
+static int dbs_only_gains(const struct db_tok_delta *t)
 {
-	struct dbs_learn l = { msgid, cls, hashes, n, day, DB_NOT_LEARNED };
+	return t->spam.add >= 0 && t->spam.floor == t->spam.add && t->ham.add >= 0 &&
+	       t->ham.floor == t->ham.add && (t->spam.add > 0 || t->ham.add > 0);
+}
 
-	if (dbs_txn(db, 1, dbs_learn_txn, &l, cls == DB_NONE ? "forgetting" : "learning") < 0)
+/* The token changes: those that only gain DBS_WRITE_ROWS to a statement
+   (a short last group one by one: repeating a row to fill the statement
+   would count it twice), the others one by one. */
+static int dbs_toks_apply(struct dbs *s, const struct db_tok_delta *toks, size_t n)
+{
+	const struct db_tok_delta *group[DBS_WRITE_ROWS];
+	sqlite3_stmt *st = s->add_many;
+	size_t i, k = 0;
+	int rc = SQLITE_OK;
+
+	for (i = 0; i < n && rc == SQLITE_OK; i++) {
+		const struct db_tok_delta *t = &toks[i];
+		int p = (int)k * 4;
+
+		assert(i == 0 || (int64_t)toks[i - 1].h < (int64_t)t->h);
+		if (!dbs_only_gains(t)) {
+			rc = dbs_tok_apply(s, t);
+			continue;
+		}
+		group[k++] = t;
+		sqlite3_bind_int64(st, p + 1, (sqlite3_int64)t->h);
+		sqlite3_bind_int(st, p + 2, t->spam.add);
+		sqlite3_bind_int(st, p + 3, t->ham.add);
+		sqlite3_bind_int64(st, p + 4, t->day);
+		if (k == DBS_WRITE_ROWS) {
+			rc = dbs_done(st);
+			k = 0;
+		}
+	}
+	for (i = 0; i < k && rc == SQLITE_OK; i++)
+		rc = dbs_tok_apply(s, group[i]);
+	return rc;
+}
+
+static int dbs_write_commit(struct db *db, const struct db_tok_delta *toks, size_t n,
+			    const struct db_delta *spam, const struct db_delta *ham)
+{
+	struct dbs *s = dbs_of(db);
+	sqlite3_stmt *st = s->st[S_TOTALS_ADD];
+	int rc;
+
+	rc = dbs_toks_apply(s, toks, n);
+	if (rc == SQLITE_OK && (spam->add != 0 || spam->floor != 0 || ham->add != 0 ||
+				ham->floor != 0)) {
+		dbs_bind_delta(st, 1, spam);
+		dbs_bind_delta(st, 3, ham);
+		rc = dbs_done(st);
+	}
+	if (rc == SQLITE_OK)
+		rc = dbs_done(s->st[S_COMMIT]);
+	if (rc != SQLITE_OK) {
+		dbs_fail(db, "learning");
+		dbs_write_rollback(db);
 		return -1;
-	*result_r = l.result;
+	}
 	return 0;
 }
 
@@ -824,10 +1070,16 @@ const struct db_ops db_sqlite_ops = {
 	.name = "sqlite",
 	.open = dbs_open,
 	.close = dbs_close,
+	.read_begin = dbs_read_begin,
+	.read_end = dbs_read_end,
 	.totals = dbs_totals,
 	.lookup = dbs_lookup,
 	.seen = dbs_seen,
-	.learn = dbs_learn,
+	.write_begin = dbs_write_begin,
+	.mark = dbs_mark,
+	.write_commit = dbs_write_commit,
+	.write_rollback = dbs_write_rollback,
+	.bulk_end = dbs_bulk_end,
 	.stats = dbs_stats,
 	.expire = dbs_expire,
 };

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "lib/msg.h"
@@ -98,6 +99,27 @@ struct cs_cache {
 
 static __thread struct cs_cache cs_cache[CS_CACHE];
 static __thread unsigned int cs_cache_next;
+static pthread_key_t cs_cache_key;
+static pthread_once_t cs_cache_once = PTHREAD_ONCE_INIT;
+
+/* At the exit of a thread that opened converters (pool threads, milter
+   connections): close them, or each such thread would leak them. */
+static void cs_cache_close(void *unused)
+{
+	unsigned int i;
+
+	(void)unused;
+	for (i = 0; i < CS_CACHE; i++) {
+		if (cs_cache[i].name[0] != '\0' && cs_cache[i].cd != (iconv_t)-1)
+			iconv_close(cs_cache[i].cd);
+		cs_cache[i].name[0] = '\0';
+	}
+}
+
+static void cs_cache_key_make(void)
+{
+	(void)pthread_key_create(&cs_cache_key, cs_cache_close);
+}
 
 /* Lowercased, trimmed, unquoted label in out; 0 if it is not a
    plausible charset name. */
@@ -131,6 +153,10 @@ static iconv_t cd_get(const char *name)
 				iconv(cs_cache[i].cd, NULL, NULL, NULL, NULL);
 			return cs_cache[i].cd;
 		}
+	}
+	if (cs_cache_next == 0) { /* this thread's first: close them at its exit */
+		(void)pthread_once(&cs_cache_once, cs_cache_key_make);
+		(void)pthread_setspecific(cs_cache_key, cs_cache);
 	}
 	c = &cs_cache[cs_cache_next++ % CS_CACHE];
 	if (c->name[0] != '\0' && c->cd != (iconv_t)-1)

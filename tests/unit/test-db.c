@@ -2,7 +2,12 @@
  * test-db.c - the token store: learn/forget and the seen table, totals,
  * batched lookups past one statement's 500 hashes, expiry order and cap,
  * schema version refusal, read-only opens, per-user paths, and two
- * threads learning at once without losing a count.
+ * threads learning at once without losing a count. Batches: the same
+ * counts, results and seen table as learning one message at a time on a
+ * random workload (duplicates, relearns, forgets, tokens never stored),
+ * the automatic commits, failures, and another writer waiting for one.
+ * The read cache: other connections' and our own writes show at once,
+ * and its bound.
  *
  * Every case works on a fresh file in a temporary directory, removed at
  * the end.
@@ -514,6 +519,518 @@ static void test_threads(void)
 	test_end();
 }
 
+/* ---- batches ---- */
+
+/* A fixed sequence, so a failure can be replayed. */
+static uint64_t rng_state = 42;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (uint32_t)(rng_state >> 33) % n;
+}
+
+#define EQ_POOL 300
+#define EQ_IDS 60
+#define EQ_TOKS 40
+
+/* Token i of the pool: 0, small and sign-bit hashes all occur. */
+static uint64_t pool_hash(uint32_t i)
+{
+	return i == 0 ? 0 : i % 3 ? big_hash(i) : i;
+}
+
+/* A message's tokens: mostly its own set (so relearn and forget undo
+   the learn), sometimes others (tokens never stored: the clamp at
+   zero), with repeats. */
+static size_t eq_tokens(uint32_t id, uint64_t *toks)
+{
+	size_t n = EQ_TOKS / 2 + id % (EQ_TOKS / 2), i;
+	int other = rnd(5) == 0;
+
+	for (i = 0; i < n; i++)
+		toks[i] = pool_hash(other ? rnd(EQ_POOL) : (id * 37 + i * 11) % EQ_POOL);
+	if (n > 2)
+		toks[n - 1] = toks[0];
+	return n;
+}
+
+/* One random op on both stores; 0 if they agree. */
+static int eq_op(struct db *one, struct db *batch)
+{
+	uint64_t toks[EQ_TOKS];
+	uint32_t id = 1 + rnd(EQ_IDS), op = rnd(4);
+	size_t n = eq_tokens(id, toks);
+	enum db_learn_result r1, r2;
+	const char *err = NULL;
+	int rc1, rc2;
+
+	if (op == 3) {
+		rc1 = db_forget(one, id, toks, n, &r1, &err);
+		rc2 = db_forget(batch, id, toks, n, &r2, &err);
+	} else {
+		enum db_class cls = op == 0 ? DB_HAM : DB_SPAM;
+		rc1 = db_learn(one, id, cls, toks, n, NOW, &r1, &err);
+		rc2 = db_learn(batch, id, cls, toks, n, NOW, &r2, &err);
+	}
+	if (rc1 < 0 || rc2 < 0)
+		fprintf(stderr, "eq_op: %s\n", err);
+	return rc1 != 0 || rc2 != 0 || r1 != r2;
+}
+
+/* Number of differences between the two stores as their calls see them
+   (counts of every pool token, totals, seen table). */
+static size_t eq_diff(struct db *a, struct db *b)
+{
+	uint64_t toks[EQ_POOL];
+	struct db_counts ca[EQ_POOL], cb[EQ_POOL];
+	struct db_totals ta = totals_of(a), tb = totals_of(b);
+	enum db_class sa, sb;
+	const char *err;
+	size_t bad = 0, i;
+
+	for (i = 0; i < EQ_POOL; i++)
+		toks[i] = pool_hash((uint32_t)i);
+	test_assert_int(db_lookup(a, toks, EQ_POOL, ca, &err), 0);
+	test_assert_int(db_lookup(b, toks, EQ_POOL, cb, &err), 0);
+	for (i = 0; i < EQ_POOL; i++)
+		bad += ca[i].spam != cb[i].spam || ca[i].ham != cb[i].ham;
+	bad += ta.spam != tb.spam || ta.ham != tb.ham;
+	for (i = 1; i <= EQ_IDS; i++) {
+		test_assert_int(db_seen(a, i, &sa, &err), 0);
+		test_assert_int(db_seen(b, i, &sb, &err), 0);
+		bad += sa != sb;
+	}
+	return bad;
+}
+
+static void test_batch_equal(void)
+{
+	struct db *one = open_ok("eq-one.db"), *batch = open_ok("eq-batch.db");
+	const struct db_batch_stats *st;
+	struct db_stats s1, s2;
+	const char *err;
+	size_t bad = 0, i, k;
+
+	/* the same history in both, one message at a time */
+	for (i = 0; i < 200; i++)
+		bad += eq_op(one, batch);
+
+	test_begin("db: a batch gives the results and counts of single learns");
+	for (k = 0; k < 3; k++) {
+		test_assert_int(db_batch_begin(batch, &err), 0);
+		for (i = 0; i < 300; i++) {
+			bad += eq_op(one, batch);
+			/* reads inside the batch see its changes */
+			if (i % 50 == 0)
+				bad += eq_diff(one, batch);
+		}
+		st = db_batch_stats(batch);
+		test_assert(st->commits == 0 || k > 0);
+		test_assert_int(db_batch_commit(batch, &err), 0);
+		test_assert_int(st->commits, 1);
+		test_assert_int(st->lost, 0);
+		test_assert_int(st->results[DB_LEARNED] + st->results[DB_RELEARNED] +
+				st->results[DB_ALREADY] + st->results[DB_FORGOTTEN] +
+				st->results[DB_NOT_LEARNED], 300);
+		bad += eq_diff(one, batch);
+	}
+	test_assert_int(bad, 0);
+	test_assert_int(db_stats(one, &s1, &err), 0);
+	test_assert_int(db_stats(batch, &s2, &err), 0);
+	test_assert_int(s1.tokens, s2.tokens);
+	test_assert_int(s1.seen, s2.seen);
+	test_assert_int(s1.oldest_day, s2.oldest_day);
+	test_assert_int(s1.newest_day, s2.newest_day);
+	test_assert(s1.tokens > 0 && s1.seen > 0);
+	test_end();
+
+	test_begin("db: a plain learn run in a batch (grouped writes) equals single learns");
+	{
+		enum { POOL_N = 3000 };
+		uint64_t toks[EQ_TOKS], *all = malloc(POOL_N * sizeof(*all));
+		struct db_counts *c1 = malloc(POOL_N * sizeof(*c1));
+		struct db_counts *c2 = malloc(POOL_N * sizeof(*c2));
+		size_t j;
+
+		test_assert_int(db_batch_begin(batch, &err), 0);
+		for (i = 0; i < 400; i++) {
+			enum db_class cls = rnd(3) ? DB_SPAM : DB_HAM;
+			for (j = 0; j < EQ_TOKS; j++)
+				toks[j] = pool_hash(rnd(POOL_N));
+			bad += learn(one, 100000 + i, cls, toks, EQ_TOKS, NOW) !=
+			       learn(batch, 100000 + i, cls, toks, EQ_TOKS, NOW);
+		}
+		test_assert_int(db_batch_commit(batch, &err), 0);
+		for (j = 0; j < POOL_N; j++)
+			all[j] = pool_hash((uint32_t)j);
+		test_assert_int(db_lookup(one, all, POOL_N, c1, &err), 0);
+		test_assert_int(db_lookup(batch, all, POOL_N, c2, &err), 0);
+		for (j = 0; j < POOL_N; j++)
+			bad += c1[j].spam != c2[j].spam || c1[j].ham != c2[j].ham;
+		bad += eq_diff(one, batch);
+		test_assert_int(bad, 0);
+		test_assert_int(tokens_of(one), tokens_of(batch));
+		free(all);
+		free(c1);
+		free(c2);
+	}
+	test_end();
+
+	test_begin("db: a message twice in a batch, moved, forgotten, learned again");
+	{
+		static const uint64_t t[] = { 5001, 5002, 5003 };
+		test_assert_int(db_batch_begin(batch, &err), 0);
+		test_assert_int(learn(batch, 900, DB_SPAM, t, 3, NOW), DB_LEARNED);
+		test_assert_int(learn(batch, 900, DB_SPAM, t, 3, NOW), DB_ALREADY);
+		test_assert_int(count_of(batch, 5002).spam, 1);
+		test_assert_int(learn(batch, 900, DB_HAM, t, 3, NOW), DB_RELEARNED);
+		test_assert_int(count_of(batch, 5002).spam, 0);
+		test_assert_int(count_of(batch, 5002).ham, 1);
+		test_assert_int(forget(batch, 900, t, 3), DB_FORGOTTEN);
+		test_assert_int(forget(batch, 900, t, 3), DB_NOT_LEARNED);
+		test_assert_int(learn(batch, 900, DB_HAM, t, 3, NOW), DB_LEARNED);
+		test_assert_int(db_batch_commit(batch, &err), 0);
+		st = db_batch_stats(batch);
+		test_assert_int(st->results[DB_LEARNED], 2);
+		test_assert_int(st->results[DB_ALREADY], 1);
+		test_assert_int(st->results[DB_RELEARNED], 1);
+		test_assert_int(st->results[DB_FORGOTTEN], 1);
+		test_assert_int(st->results[DB_NOT_LEARNED], 1);
+		test_assert_int(count_of(batch, 5001).ham, 1);
+		test_assert_int(count_of(batch, 5001).spam, 0);
+	}
+	test_end();
+
+	test_begin("db: an empty batch, and abort drops what is pending");
+	{
+		static const uint64_t t[] = { 6001 };
+		struct db_totals before = totals_of(batch);
+		test_assert_int(db_batch_begin(batch, &err), 0);
+		test_assert_int(db_batch_commit(batch, &err), 0);
+		test_assert_int(db_batch_stats(batch)->commits, 0);
+		test_assert_int(db_batch_begin(batch, &err), 0);
+		test_assert_int(learn(batch, 901, DB_SPAM, t, 1, NOW), DB_LEARNED);
+		test_assert_int(count_of(batch, 6001).spam, 1);
+		db_batch_abort(batch);
+		test_assert_int(db_batch_stats(batch)->lost, 1);
+		test_assert_int(count_of(batch, 6001).spam, 0);
+		test_assert_int(totals_of(batch).spam, before.spam);
+		test_assert_int(db_seen(batch, 901, &(enum db_class){ DB_HAM }, &err), 0);
+	}
+	test_end();
+	db_close(&one);
+	db_close(&batch);
+}
+
+/* Learns n messages (ids from id0) of k tokens from base into db. */
+static int learn_many(struct db *db, uint64_t id0, size_t n, uint64_t base, size_t k)
+{
+	uint64_t *t = malloc(k * sizeof(*t));
+	enum db_learn_result r;
+	const char *err = NULL;
+	size_t i, j;
+	int bad = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < k; j++)
+			t[j] = base + i * k + j;
+		if (db_learn(db, id0 + i, DB_SPAM, t, k, NOW, &r, &err) < 0 || r != DB_LEARNED) {
+			fprintf(stderr, "learn_many: %s\n", err ? err : "not learned");
+			bad++;
+		}
+	}
+	free(t);
+	return bad;
+}
+
+static void test_batch_bounds(void)
+{
+	struct db *db = open_ok("bounds.db"), *other = open_ok("bounds.db");
+	const struct db_batch_stats *st = db_batch_stats(db);
+	uint64_t t = 7;
+	const char *err;
+
+	test_begin("db: a batch commits by itself after DB_BATCH_MSGS messages");
+	test_assert_int(db_batch_begin(db, &err), 0);
+	test_assert_int(learn_many(db, 1, DB_BATCH_MSGS + 10, 1, 1), 0);
+	/* (the time bound may have committed more often on a slow machine) */
+	test_assert(st->commits >= 1);
+	test_assert(st->results[DB_LEARNED] >= DB_BATCH_MSGS);
+	test_assert(st->results[DB_LEARNED] < DB_BATCH_MSGS + 10);
+	/* another connection sees exactly what was committed */
+	test_assert_int(totals_of(other).spam, st->results[DB_LEARNED]);
+	test_assert_int(db_batch_commit(db, &err), 0);
+	test_assert_int(totals_of(other).spam, DB_BATCH_MSGS + 10);
+	test_assert_int(st->results[DB_LEARNED], DB_BATCH_MSGS + 10);
+	test_end();
+
+	test_begin("db: ... after DB_BATCH_TOKENS distinct tokens");
+	test_assert_int(db_batch_begin(db, &err), 0);
+	/* 1000 new tokens a message */
+	test_assert_int(learn_many(db, 100000, DB_BATCH_TOKENS / 1000 + 5, 1000000, 1000), 0);
+	test_assert(st->commits >= 1);
+	test_assert_int(totals_of(other).spam, DB_BATCH_MSGS + 10 + st->results[DB_LEARNED]);
+	test_assert_int(db_batch_commit(db, &err), 0);
+	test_assert_int(st->results[DB_LEARNED], DB_BATCH_TOKENS / 1000 + 5);
+	test_assert_int(tokens_of(other), DB_BATCH_MSGS + 10 + st->results[DB_LEARNED] * 1000);
+	test_end();
+
+	test_begin("db: ... after DB_BATCH_MS");
+	test_assert_int(db_batch_begin(db, &err), 0);
+	test_assert_int(learn_many(db, 200000, 1, 7, 1), 0);
+	test_assert_int(st->commits, 0);
+	usleep((DB_BATCH_MS + 50) * 1000);
+	test_assert_int(learn_many(db, 200001, 1, 7, 1), 0);
+	test_assert_int(st->commits, 1);
+	test_assert_int(count_of(other, 7).spam, 2);
+	test_assert_int(db_batch_commit(db, &err), 0);
+	test_assert_int(count_of(other, 7).spam, 3);
+	test_end();
+
+	test_begin("db: stats and expire commit the batch first");
+	test_assert_int(db_batch_begin(db, &err), 0);
+	test_assert_int(learn_many(db, 300000, 1, 7, 1), 0);
+	test_assert_int(count_of(other, 7).spam, 3);
+	(void)tokens_of(db);
+	test_assert_int(count_of(other, 7).spam, 4);
+	test_assert_int(learn(db, 300001, DB_HAM, &t, 1, NOW), DB_LEARNED);
+	test_assert_int(count_of(db, 7).ham, 1);
+	test_assert_int(db_batch_commit(db, &err), 0);
+	test_assert_int(st->commits, 2);
+	test_assert_int(count_of(other, 7).ham, 1);
+	test_end();
+	db_close(&other);
+	db_close(&db);
+}
+
+static void test_batch_failure(void)
+{
+	struct db *db = open_ok("fail.db"), *ro;
+	struct db_options o;
+	uint64_t t = 11;
+	enum db_learn_result r;
+	const char *err = NULL;
+	char *oerr = NULL;
+
+	test_begin("db: a batch on a read-only store fails, and stays failed");
+	learn(db, 1, DB_HAM, &t, 1, NOW);
+	db_close(&db);
+	db_options_default(&o);
+	o.read_only = 1;
+	ro = db_open(tpath("fail.db"), &o, &oerr);
+	test_assert(ro != NULL);
+	if (ro == NULL)
+		return;
+	test_assert_int(db_batch_begin(ro, &err), 0);
+	test_assert_int(learn(ro, 1, DB_HAM, &t, 1, NOW), DB_ALREADY);
+	test_assert_int(db_learn(ro, 2, DB_SPAM, &t, 1, NOW, &r, &err), -1);
+	test_assert(err != NULL && strstr(err, "fail.db") != NULL);
+	/* the learn before it is rolled back with it, and no learn joins */
+	test_assert_int(db_batch_stats(ro)->lost, 1);
+	test_assert_int(db_learn(ro, 3, DB_SPAM, &t, 1, NOW, &r, &err), -1);
+	test_assert(err != NULL && strstr(err, "fail.db") != NULL);
+	test_assert_int(db_batch_commit(ro, &err), -1);
+	test_assert(err != NULL && strstr(err, "fail.db") != NULL);
+	test_assert_int(db_batch_stats(ro)->results[DB_ALREADY], 0);
+	/* ended: a learn outside a batch fails on its own */
+	test_assert_int(db_learn(ro, 3, DB_SPAM, &t, 1, NOW, &r, &err), -1);
+	test_assert_int(count_of(ro, 11).ham, 1);
+	test_assert_int(count_of(ro, 11).spam, 0);
+	db_close(&ro);
+	test_end();
+
+	test_begin("db: close with a batch open rolls it back");
+	db = open_ok("fail.db");
+	test_assert_int(db_batch_begin(db, &err), 0);
+	learn(db, 3, DB_SPAM, &t, 1, NOW);
+	db_close(&db);
+	db = open_ok("fail.db");
+	test_assert_int(count_of(db, 11).spam, 0);
+	test_assert_int(totals_of(db).spam, 0);
+	db_close(&db);
+	test_end();
+}
+
+/* ---- a writer waiting for a batch ---- */
+
+struct waiter {
+	const char *file;
+	uint64_t id0;
+	int failures;
+};
+
+static void *wait_writer(void *arg)
+{
+	struct waiter *w = arg;
+	struct db *db = open_ok(w->file);
+
+	w->failures = learn_many(db, w->id0, 20, 1, 5);
+	db_close(&db);
+	return NULL;
+}
+
+#define BATCH_WRITER_MSGS 400
+
+/* A batch of messages whose 5 tokens cycle through 1..100. */
+static void *batch_writer(void *arg)
+{
+	struct waiter *w = arg;
+	struct db *db = open_ok(w->file);
+	enum db_learn_result r;
+	const char *err = NULL;
+	uint64_t t[5];
+	size_t i, j;
+
+	if (db_batch_begin(db, &err) < 0)
+		w->failures++;
+	for (i = 0; i < BATCH_WRITER_MSGS; i++) {
+		for (j = 0; j < 5; j++)
+			t[j] = 1 + (i * 5 + j) % 100;
+		if (db_learn(db, w->id0 + i, DB_SPAM, t, 5, NOW, &r, &err) < 0 ||
+		    r != DB_LEARNED)
+			w->failures++;
+	}
+	if (db_batch_commit(db, &err) < 0) {
+		fprintf(stderr, "batch_writer: %s\n", err);
+		w->failures++;
+	}
+	db_close(&db);
+	return NULL;
+}
+
+static void test_batch_concurrent(void)
+{
+	struct db *db = open_ok("conc.db"), *other = open_ok("conc.db");
+	struct waiter w = { "conc.db", 1000, 0 };
+	pthread_t th;
+	const char *err;
+	size_t i;
+
+	test_begin("db: another writer waits for an open batch, no count lost");
+	test_assert_int(db_batch_begin(db, &err), 0);
+	/* the same tokens as the waiter's, other message ids */
+	test_assert_int(learn_many(db, 1, 20, 1, 5), 0);
+	pthread_create(&th, NULL, wait_writer, &w);
+	/* readers are not blocked, and see only what was committed */
+	for (i = 0; i < 5; i++) {
+		test_assert_int(totals_of(other).spam, 0);
+		usleep(20 * 1000);
+	}
+	test_assert_int(totals_of(other).spam, 0);
+	test_assert_int(db_batch_commit(db, &err), 0);
+	pthread_join(th, NULL);
+	test_assert_int(w.failures, 0);
+	test_assert_int(totals_of(other).spam, 40);
+	for (i = 1; i <= 100; i++)
+		test_assert_int(count_of(other, i).spam, 2);
+	test_end();
+
+	test_begin("db: two connections batching at once lose no count");
+	{
+		struct waiter b[2] = { { "conc2.db", 1, 0 }, { "conc2.db", 1000000, 0 } };
+		pthread_t t2[2];
+		db_close(&other);
+		other = open_ok("conc2.db");
+		for (i = 0; i < 2; i++)
+			pthread_create(&t2[i], NULL, batch_writer, &b[i]);
+		for (i = 0; i < 2; i++)
+			pthread_join(t2[i], NULL);
+		test_assert_int(b[0].failures + b[1].failures, 0);
+		test_assert_int(totals_of(other).spam, 2 * BATCH_WRITER_MSGS);
+		for (i = 1; i <= 100; i++)
+			test_assert_int(count_of(other, i).spam, 2 * BATCH_WRITER_MSGS * 5 / 100);
+	}
+	test_end();
+	db_close(&other);
+	db_close(&db);
+}
+
+/* ---- the read cache ---- */
+
+static void test_cache(void)
+{
+	struct db *a = open_ok("cache.db"), *b = open_ok("cache.db"), *small;
+	struct db_options o;
+	struct db_expire_params p;
+	struct db_expire_result er;
+	uint64_t t[3] = { 21, 22, 23 }, many[1000];
+	struct db_counts c[1000];
+	const char *err;
+	char *oerr = NULL;
+	size_t i, bad = 0;
+
+	test_begin("db: cached counts follow another connection's learn");
+	test_assert_int(count_of(a, 21).spam, 0); /* cached as absent */
+	test_assert_int(totals_of(a).spam, 0);
+	test_assert(db_cache_count(a) >= 1);
+	test_assert_int(learn(b, 1, DB_SPAM, t, 3, NOW), DB_LEARNED);
+	test_assert_int(count_of(a, 21).spam, 1);
+	test_assert_int(totals_of(a).spam, 1);
+	test_assert_int(forget(b, 1, t, 3), DB_FORGOTTEN);
+	test_assert_int(count_of(a, 21).spam, 0);
+	test_assert_int(totals_of(a).spam, 0);
+	test_end();
+
+	test_begin("db: ... and this connection's own writes");
+	test_assert_int(count_of(a, 22).ham, 0);
+	test_assert_int(learn(a, 2, DB_HAM, t, 3, NOW), DB_LEARNED);
+	test_assert_int(count_of(a, 22).ham, 1);
+	test_assert_int(totals_of(a).ham, 1);
+	test_assert_int(db_batch_begin(a, &err), 0);
+	test_assert_int(learn(a, 3, DB_HAM, t, 2, NOW), DB_LEARNED);
+	test_assert_int(count_of(a, 22).ham, 2);
+	test_assert_int(count_of(b, 22).ham, 1);
+	test_assert_int(db_batch_commit(a, &err), 0);
+	test_assert_int(count_of(a, 22).ham, 2);
+	test_assert_int(count_of(a, 23).ham, 1);
+	test_assert_int(count_of(b, 22).ham, 2);
+	/* expiry: every token is rare now and last seen long ago */
+	db_expire_params_default(&p);
+	p.now = NOW + 1000 * DAY;
+	p.rare_count = 10;
+	test_assert_int(db_expire(a, &p, &er, &err), 0);
+	test_assert_int(er.removed_rare, 3);
+	test_assert_int(count_of(a, 22).ham, 0);
+	test_assert_int(count_of(b, 21).ham, 0);
+	test_end();
+
+	test_begin("db: the cache stays within cache_entries, answers stay right");
+	db_options_default(&o);
+	o.cache_entries = 100;
+	small = db_open(tpath("cache.db"), &o, &oerr);
+	test_assert(small != NULL);
+	for (i = 0; i < 1000; i++)
+		many[i] = big_hash(i % 500);
+	test_assert_int(learn(b, 4, DB_SPAM, many, 250, NOW), DB_LEARNED);
+	for (i = 0; small != NULL && i < 3; i++) {
+		size_t k;
+		test_assert_int(db_lookup(small, many, 1000, c, &err), 0);
+		test_assert(db_cache_count(small) <= 100);
+		test_assert(db_cache_count(small) > 0);
+		for (k = 0; k < 1000; k++)
+			bad += c[k].spam != (k % 500 < 250);
+	}
+	test_assert_int(bad, 0);
+	db_close(&small);
+	o.cache_entries = 0;
+	small = db_open(tpath("cache.db"), &o, &oerr);
+	test_assert(small != NULL);
+	if (small != NULL) {
+		test_assert_int(db_lookup(small, many, 1000, c, &err), 0);
+		test_assert_int(db_cache_count(small), 0);
+		test_assert_int(c[0].spam, 1);
+		test_assert_int(c[999].spam, 0);
+	}
+	db_close(&small);
+	/* the default bound holds a full lookup */
+	test_assert_int(db_lookup(a, many, 1000, c, &err), 0);
+	test_assert(db_cache_count(a) >= 500);
+	test_end();
+	db_close(&a);
+	db_close(&b);
+}
+
 static void cleanup(void)
 {
 	DIR *d = opendir(tmpdir);
@@ -540,6 +1057,11 @@ int main(void)
 	test_schema();
 	test_path_user();
 	test_threads();
+	test_batch_equal();
+	test_batch_bounds();
+	test_batch_failure();
+	test_batch_concurrent();
+	test_cache();
 	cleanup();
 	return test_exit();
 }
