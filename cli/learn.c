@@ -7,8 +7,10 @@
  * so learning a folder again changes nothing, and learning a message as
  * the other class moves its counts over. With --on-error (or the key
  * bayes_learn_on_error) a message Bayes already judges right is skipped
- * (train on error). On a terminal a progress bar with the rate goes to
- * stderr; the one-line summary goes to stdout in every case.
+ * (train on error). Messages are parsed and tokenized in -j N threads
+ * (one per CPU by default) and learned in input order. On a terminal a
+ * progress bar with the rate goes to stderr; the one-line summary goes
+ * to stdout in every case.
  *
  * The whole run is one db batch (db.h): a few large transactions instead
  * of one per message. Its counts come from what the batch committed, so
@@ -33,6 +35,7 @@
 #include "filterd/scan.h"
 #include "filterd/scan_bayes.h"
 #include "lib/mailbox.h"
+#include "lib/opool.h"
 #include "lib/wn.h"
 
 enum learn_mode { LEARN_NONE, LEARN_SPAM, LEARN_HAM, LEARN_FORGET };
@@ -42,6 +45,7 @@ struct learn_opts {
 	enum learn_mode mode;
 	int on_error;
 	const char *user;
+	unsigned int jobs;       /* -j: tokenizing threads (0: one per CPU) */
 };
 
 struct learn_run {
@@ -55,6 +59,7 @@ struct learn_run {
 	unsigned long total, done, learned, already, skipped, failed;
 	double started, shown;
 	int bar;                 /* draw the progress bar (stderr is a terminal) */
+	struct opool *pool;      /* tokenizing threads (-j) */
 	const char *err;         /* the first database failure */
 };
 
@@ -122,7 +127,7 @@ static int learn_already_right(struct learn_run *r, const struct tok_list *t,
 }
 
 /* Learns or forgets one message; 0, or -1 with *err_r. */
-static int learn_apply(struct learn_run *r, const struct msg *m, const struct tok_list *t,
+static int learn_apply(struct learn_run *r, uint64_t msgid, const struct tok_list *t,
 		       struct arena *a, const char **err_r)
 {
 	enum db_learn_result lr;
@@ -133,32 +138,62 @@ static int learn_apply(struct learn_run *r, const struct msg *m, const struct to
 	}
 	/* the result is counted when the batch commits (learn_count) */
 	if (r->o->mode == LEARN_FORGET)
-		return db_forget(r->db, bayes_msgid(m), t->hashes, t->count, &lr, err_r);
-	return db_learn(r->db, bayes_msgid(m), r->o->mode == LEARN_SPAM ? DB_SPAM : DB_HAM,
+		return db_forget(r->db, msgid, t->hashes, t->count, &lr, err_r);
+	return db_learn(r->db, msgid, r->o->mode == LEARN_SPAM ? DB_SPAM : DB_HAM,
 			t->hashes, t->count, r->now, &lr, err_r);
+}
+
+/* One message: parsed and tokenized on a pool thread (learn_tokenize),
+   then learned in input order on the reading thread (learn_store),
+   which alone talks to the database. */
+struct learn_job {
+	struct arena *arena;
+	char *data;
+	size_t len;
+	struct tok_list toks;
+	uint64_t msgid;
+};
+
+static void learn_tokenize(void *vr, void *vj)
+{
+	const struct learn_run *r = vr;
+	struct learn_job *j = vj;
+	const struct msg *m = msg_parse(j->arena, j->data, j->len, &r->limits);
+
+	tok_message(m, &r->params.tok, j->arena, &j->toks);
+	j->msgid = bayes_msgid(m);
+}
+
+static void learn_store(void *vr, void *vj)
+{
+	struct learn_run *r = vr;
+	struct learn_job *j = vj;
+	const char *err = NULL;
+
+	if (r->err == NULL && learn_apply(r, j->msgid, &j->toks, j->arena, &err) < 0) {
+		r->failed++;
+		r->err = xstrdup(err != NULL ? err : "unknown error");
+	}
+	r->done++;
+	learn_bar(r, 0);
+	arena_free(&j->arena);
+	free(j->data);
+	free(j);
 }
 
 static int learn_one(void *vr, const char *name, const char *data, size_t len)
 {
 	struct learn_run *r = vr;
-	struct arena *a = arena_new(64 * 1024);
-	const struct msg *m = msg_parse(a, data, len, &r->limits);
-	struct tok_list t;
-	const char *err = NULL;
-	int rc;
+	struct learn_job *j = xcalloc(1, sizeof(*j));
 
 	(void)name;
-	tok_message(m, &r->params.tok, a, &t);
-	rc = learn_apply(r, m, &t, a, &err);
-	if (rc < 0) {
-		r->failed++;
-		if (r->err == NULL)
-			r->err = xstrdup(err != NULL ? err : "unknown error");
-	}
-	r->done++;
-	learn_bar(r, 0);
-	arena_free(&a);
-	return rc < 0 ? 1 : 0; /* a database failure stops the run */
+	j->arena = arena_new(64 * 1024);
+	j->data = xmalloc(len + 1);
+	memcpy(j->data, data, len);
+	j->data[len] = '\0';
+	j->len = len;
+	opool_submit(r->pool, j);
+	return r->err != NULL; /* a database failure stops the run */
 }
 
 enum { OPT_SPAM = 256, OPT_HAM, OPT_FORGET, OPT_ON_ERROR, OPT_USER };
@@ -169,14 +204,28 @@ static const struct option learn_longopts[] = {
 	{ "forget", no_argument, NULL, OPT_FORGET },
 	{ "on-error", no_argument, NULL, OPT_ON_ERROR },
 	{ "user", required_argument, NULL, OPT_USER },
+	{ "jobs", required_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 static const char learn_usage[] =
 	"usage: winnow learn [-c CONF] [-o KEY=VALUE]... --spam|--ham|--forget\n"
-	"                    [--on-error] [--user ADDRESS] [PATH...]\n"
+	"                    [--on-error] [--user ADDRESS] [-j N] [PATH...]\n"
 	"  PATH: a message file, a Maildir, an mbox or a directory; none or - reads stdin\n";
+
+static int learn_parse_jobs(const char *s, unsigned int *jobs_r)
+{
+	char *end;
+	unsigned long n = strtoul(s, &end, 10);
+
+	if (*s < '0' || *s > '9' || *end != '\0' || n > OPOOL_MAX_THREADS) {
+		fprintf(stderr, "winnow learn: -j wants 0 (one per CPU) to %d\n", OPOOL_MAX_THREADS);
+		return EX_USAGE;
+	}
+	*jobs_r = (unsigned int)n;
+	return 0;
+}
 
 static int learn_set_mode(struct learn_opts *o, enum learn_mode m)
 {
@@ -194,7 +243,7 @@ static int learn_parse_args(int argc, char **argv, struct learn_opts *o)
 	int ch, rc = 0;
 
 	optind = 1;
-	while (rc == 0 && (ch = getopt_long(argc, argv, "c:o:h", learn_longopts, NULL)) != -1) {
+	while (rc == 0 && (ch = getopt_long(argc, argv, "c:o:j:h", learn_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o->conf.conf_path = optarg; break;
 		case 'o': cli_conf_add_override(&o->conf, optarg); break;
@@ -203,6 +252,7 @@ static int learn_parse_args(int argc, char **argv, struct learn_opts *o)
 		case OPT_FORGET: rc = learn_set_mode(o, LEARN_FORGET); break;
 		case OPT_ON_ERROR: o->on_error = 1; break;
 		case OPT_USER: o->user = optarg; break;
+		case 'j': rc = learn_parse_jobs(optarg, &o->jobs); break;
 		case 'h':
 			fputs(learn_usage, stdout);
 			return EX_OK + 256;
@@ -314,7 +364,9 @@ static int learn_run_all(struct learn_run *r, const struct cfg *c, int argc, cha
 	if (db_batch_begin(r->db, &err) < 0) {
 		r->err = xstrdup(err);
 	} else {
+		r->pool = opool_new(r->o->jobs, learn_tokenize, learn_store, r);
 		rc = learn_paths(r, argc, argv, learn_one);
+		opool_free(&r->pool); /* the last ones learned */
 		if (db_batch_commit(r->db, &err) < 0 && r->err == NULL)
 			r->err = xstrdup(err);
 	}

@@ -21,7 +21,7 @@ static void winnow_usage(FILE *f)
 		"  lint [-c CONF] [-o KEY=VALUE]...\n"
 		"        check the configuration and rules; list skipped rules\n"
 		"  learn [-c CONF] [-o KEY=VALUE]... --spam|--ham|--forget [--on-error]\n"
-		"        [--user ADDRESS] [PATH...]\n"
+		"        [--user ADDRESS] [-j N] [PATH...]\n"
 		"        train the Bayes database (stdin, files, mbox, Maildir)\n"
 		"  bayes stats|expire|tokens [-c CONF] [-o KEY=VALUE]... [--user ADDRESS] [PATH...]\n"
 		"        the Bayes database's counts; drop old rare tokens; a message's tokens\n"

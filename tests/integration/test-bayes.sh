@@ -73,6 +73,16 @@ out=$($W bayes stats $O)
 check "bayes stats shows the counts ($out)" \
 	'echo "$out" | grep -q "^messages: 30 spam, 30 ham (60 remembered" && echo "$out" | grep -Eq "^tokens: [1-9][0-9]*,"'
 
+# -j: tokenizing threads learn the same store as one thread
+$W learn -c /dev/null -o "db_path=$T/j1.db" -j 1 --spam "$T/spam" "$T/ham.mbox" >/dev/null
+$W learn -c /dev/null -o "db_path=$T/j4.db" -j 4 --spam "$T/spam" "$T/ham.mbox" >/dev/null
+$W bayes tokens -c /dev/null -o "db_path=$T/j1.db" "$T/spam-test31.eml" "$T/ham-test31.eml" >"$T/j1.tok"
+$W bayes tokens -c /dev/null -o "db_path=$T/j4.db" "$T/spam-test31.eml" "$T/ham-test31.eml" >"$T/j4.tok"
+check "learn -j 4 gives the same counts as -j 1" \
+	'cmp -s "$T/j1.tok" "$T/j4.tok" && [ "$($W bayes stats -c /dev/null -o "db_path=$T/j4.db" | sed -n 2,3p)" = "$($W bayes stats -c /dev/null -o "db_path=$T/j1.db" | sed -n 2,3p)" ] && grep -q "^ *[1-9]" "$T/j4.tok"'
+$W learn $O -j x --spam "$T/spam" >/dev/null 2>&1; rc=$?
+check "learn -j x: exit 64 ($rc)" '[ $rc -eq 64 ]'
+
 # --- classification ---
 js=$($W check --json $O $LOW "$T/spam-test35.eml")
 check "held-out spam: Bayes > 0.9 and BAYES_99" \
