@@ -180,7 +180,7 @@ static int check_one(void *vrun, const char *name, const char *data, size_t len)
 	return 0;
 }
 
-enum { OPT_JSON = 256, OPT_CLIENT_IP, OPT_HELO, OPT_MAIL_FROM, OPT_RCPT, OPT_JOBS };
+enum { OPT_JSON = 256, OPT_CLIENT_IP, OPT_HELO, OPT_MAIL_FROM, OPT_RCPT };
 
 static const struct option check_longopts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -199,19 +199,6 @@ static void check_add_rcpt(struct msg_envelope *env, const char *rcpt)
 	env->rcpts[env->nrcpts++] = rcpt;
 }
 
-static int check_parse_jobs(const char *s, unsigned int *jobs_r)
-{
-	char *end;
-	unsigned long n = strtoul(s, &end, 10);
-
-	if (*s < '0' || *s > '9' || *end != '\0' || n > OPOOL_MAX_THREADS) {
-		fprintf(stderr, "winnow check: -j wants 0 (one per CPU) to %d\n", OPOOL_MAX_THREADS);
-		return -1;
-	}
-	*jobs_r = (unsigned int)n;
-	return 0;
-}
-
 /* Returns 0, or an exit code. */
 static int check_parse_args(int argc, char **argv, struct check_opts *o)
 {
@@ -228,7 +215,7 @@ static int check_parse_args(int argc, char **argv, struct check_opts *o)
 		case OPT_MAIL_FROM: o->env.mail_from = optarg; break;
 		case OPT_RCPT: check_add_rcpt(&o->env, optarg); break;
 		case 'j':
-			if (check_parse_jobs(optarg, &o->jobs) < 0)
+			if (cli_parse_jobs("check", optarg, &o->jobs) < 0)
 				return EX_USAGE;
 			break;
 		case 'h':

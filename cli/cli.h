@@ -26,6 +26,10 @@ int cli_lint(int argc, char **argv);
 int cli_learn(int argc, char **argv);
 int cli_bayes(int argc, char **argv);
 
+/* -j N for command cmd: 0 (one thread per CPU) to OPOOL_MAX_THREADS;
+   -1 after saying what is wrong. */
+int cli_parse_jobs(const char *cmd, const char *s, unsigned int *jobs_r);
+
 /* The default configuration file (installed etc/winnow.conf). */
 const char *cli_default_conf(void);
 

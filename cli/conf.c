@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "lib/log.h"
+#include "lib/opool.h"
 #include "lib/wn.h"
 
 const char *cli_default_conf(void)
@@ -49,4 +50,18 @@ fail:
 	free(err);
 	cfg_free(&c);
 	return NULL;
+}
+
+int cli_parse_jobs(const char *cmd, const char *s, unsigned int *jobs_r)
+{
+	char *end;
+	unsigned long n = strtoul(s, &end, 10);
+
+	if (*s < '0' || *s > '9' || *end != '\0' || n > OPOOL_MAX_THREADS) {
+		fprintf(stderr, "winnow %s: -j wants 0 (one per CPU) to %d\n", cmd,
+			OPOOL_MAX_THREADS);
+		return -1;
+	}
+	*jobs_r = (unsigned int)n;
+	return 0;
 }

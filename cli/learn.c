@@ -214,19 +214,6 @@ static const char learn_usage[] =
 	"                    [--on-error] [--user ADDRESS] [-j N] [PATH...]\n"
 	"  PATH: a message file, a Maildir, an mbox or a directory; none or - reads stdin\n";
 
-static int learn_parse_jobs(const char *s, unsigned int *jobs_r)
-{
-	char *end;
-	unsigned long n = strtoul(s, &end, 10);
-
-	if (*s < '0' || *s > '9' || *end != '\0' || n > OPOOL_MAX_THREADS) {
-		fprintf(stderr, "winnow learn: -j wants 0 (one per CPU) to %d\n", OPOOL_MAX_THREADS);
-		return EX_USAGE;
-	}
-	*jobs_r = (unsigned int)n;
-	return 0;
-}
-
 static int learn_set_mode(struct learn_opts *o, enum learn_mode m)
 {
 	if (o->mode != LEARN_NONE && o->mode != m) {
@@ -252,7 +239,10 @@ static int learn_parse_args(int argc, char **argv, struct learn_opts *o)
 		case OPT_FORGET: rc = learn_set_mode(o, LEARN_FORGET); break;
 		case OPT_ON_ERROR: o->on_error = 1; break;
 		case OPT_USER: o->user = optarg; break;
-		case 'j': rc = learn_parse_jobs(optarg, &o->jobs); break;
+		case 'j':
+			if (cli_parse_jobs("learn", optarg, &o->jobs) < 0)
+				rc = EX_USAGE;
+			break;
 		case 'h':
 			fputs(learn_usage, stdout);
 			return EX_OK + 256;
