@@ -174,7 +174,7 @@ check "spamc -L ham again: already learned ($out)" 'echo "$out" | grep -q "alrea
 out=$(spamc $C -L forget <"$T/ham/1.eml")
 check "spamc -L forget: forgotten ($out)" 'echo "$out" | grep -q "successfully"'
 
-# learn and scan at once: four spamc clients (autolearning every
+# learn and scan at once: two spamc loops (autolearning every
 # message as ham or spam) while winnow learn writes the same store
 spamc_loop() { # KIND: sends every training message of that kind
 	for f in "$T/$1"/*.eml; do spamc $C -c <"$f" >/dev/null; done
