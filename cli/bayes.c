@@ -74,17 +74,16 @@ static int bayes_expire(struct db *db, const struct cfg *c)
 	struct db_expire_result r;
 	const char *err = NULL;
 
-	db_expire_params_default(&p);
-	p.max_tokens = cfg_uint(c, "bayes_max_tokens");
-	p.target_tokens = p.max_tokens / 10 * 9;
+	scan_bayes_expire_params(c, &p);
 	if (db_expire(db, &p, &r, &err) < 0) {
 		fprintf(stderr, "winnow bayes: %s: %s\n", db_path(db), err);
 		return EX_IOERR;
 	}
 	printf("expired %llu rare old tokens and %llu least recently seen; %llu left "
-	       "(cap %llu)\n", (unsigned long long)r.removed_rare,
-	       (unsigned long long)r.removed_old, (unsigned long long)r.tokens_left,
-	       (unsigned long long)p.max_tokens);
+	       "(cap %llu); %llu learned messages forgotten by the seen table\n",
+	       (unsigned long long)r.removed_rare, (unsigned long long)r.removed_old,
+	       (unsigned long long)r.tokens_left, (unsigned long long)p.max_tokens,
+	       (unsigned long long)r.removed_seen);
 	return 0;
 }
 

@@ -279,9 +279,7 @@ static void learn_expire(struct learn_run *r, const struct cfg *c)
 
 	if (!cfg_bool(c, "bayes_auto_expire") || r->learned == 0)
 		return;
-	db_expire_params_default(&p);
-	p.max_tokens = cfg_uint(c, "bayes_max_tokens");
-	p.target_tokens = p.max_tokens / 10 * 9;
+	scan_bayes_expire_params(c, &p);
 	if (db_expire(r->db, &p, &res, &err) < 0)
 		fprintf(stderr, "winnow learn: expiry failed: %s\n", err);
 	else if (res.removed_rare + res.removed_old > 0)

@@ -205,17 +205,22 @@ struct db_expire_params {
 				    after the next few learns */
 	uint32_t rare_count;     /* tokens seen in at most this many messages ... */
 	uint32_t rare_days;      /* ... and not for this many days go first */
+	uint32_t seen_days;      /* seen-table rows older than this go (0: kept):
+				    such a message learned again counts again,
+				    and can no longer be forgotten */
 	time_t now;
 };
 
 /* Defaults: max 1,000,000 tokens trimmed to 900,000; tokens seen once
-   and not for 30 days are dropped whatever the count; now = time(). */
+   and not for 30 days are dropped whatever the count; seen rows kept;
+   now = time(). */
 void db_expire_params_default(struct db_expire_params *p);
 
 struct db_expire_result {
 	uint64_t removed_rare; /* rare and old */
 	uint64_t removed_old;  /* oldest last-seen first, to get under the cap */
 	uint64_t tokens_left;
+	uint64_t removed_seen; /* seen-table rows over seen_days */
 };
 
 /* Removes rare old tokens, then, while over max_tokens, the tokens least

@@ -1049,6 +1049,11 @@ static int dbs_expire_txn(struct db *db, void *ctx)
 				&e->r->removed_old);
 	}
 	e->r->tokens_left = (uint64_t)count - e->r->removed_old;
+	e->r->removed_seen = 0;
+	if (rc == SQLITE_OK && e->p->seen_days > 0)
+		rc = dbs_delete(db, "DELETE FROM bayes_seen WHERE day < ?1",
+				today > e->p->seen_days ? today - e->p->seen_days : 0, 0,
+				&e->r->removed_seen);
 	return rc;
 }
 

@@ -44,7 +44,7 @@ struct scan_bayes {
 	int read_only;              /* `winnow check`: never writes */
 	int auto_learn, on_error, auto_expire;
 	double learn_spam, learn_ham;
-	uint64_t max_tokens;
+	struct db_expire_params expire;
 	pthread_mutex_t lock;       /* guards the fields below */
 	struct db *pool[POOL_MAX];
 	size_t npool;
@@ -96,6 +96,14 @@ void scan_bayes_params(const struct cfg *c, struct bayes_params *p)
 	params_from_cfg(c, p);
 }
 
+void scan_bayes_expire_params(const struct cfg *c, struct db_expire_params *p)
+{
+	db_expire_params_default(p);
+	p->max_tokens = cfg_uint(c, "bayes_max_tokens");
+	p->target_tokens = p->max_tokens / 10 * 9;
+	p->seen_days = cfg_uint(c, "bayes_seen_days");
+}
+
 int scan_bayes_load(struct scan_engine *eng, void **state_r, const char **err_r)
 {
 	const struct cfg *c = eng->cfg;
@@ -117,7 +125,7 @@ int scan_bayes_load(struct scan_engine *eng, void **state_r, const char **err_r)
 	b->auto_expire = cfg_bool(c, "bayes_auto_expire");
 	b->learn_spam = cfg_double(c, "bayes_auto_learn_threshold_spam");
 	b->learn_ham = cfg_double(c, "bayes_auto_learn_threshold_nonspam");
-	b->max_tokens = cfg_uint(c, "bayes_max_tokens");
+	scan_bayes_expire_params(c, &b->expire);
 	pthread_mutex_init(&b->lock, NULL);
 	*state_r = b;
 	eng->bayes = b;
@@ -265,7 +273,7 @@ static enum db_class learn_class(const struct scan_bayes *b, const struct scan_c
 
 static void maybe_expire(struct scan_bayes *b, struct db *db, const char *qid)
 {
-	struct db_expire_params p;
+	struct db_expire_params p = b->expire;
 	struct db_expire_result r;
 	const char *err = NULL;
 	int due;
@@ -277,9 +285,7 @@ static void maybe_expire(struct scan_bayes *b, struct db *db, const char *qid)
 	pthread_mutex_unlock(&b->lock);
 	if (!due)
 		return;
-	db_expire_params_default(&p);
-	p.max_tokens = b->max_tokens;
-	p.target_tokens = b->max_tokens / 10 * 9;
+	p.now = time(NULL);
 	if (db_expire(db, &p, &r, &err) < 0)
 		bayes_warn(b, qid, "expiry failed", err);
 	else if (r.removed_rare + r.removed_old > 0)

@@ -8,6 +8,7 @@
 #include "filterd/scan.h"
 
 struct bayes_params;
+struct db_expire_params;
 
 int scan_bayes_load(struct scan_engine *eng, void **state_r, const char **err_r);
 void scan_bayes_unload(void *state);
@@ -26,5 +27,8 @@ int scan_bayes_tell(const struct scan_engine *eng, const char *raw, size_t len,
 
 /* The classifier's parameters from the bayes_* keys (winnow learn). */
 void scan_bayes_params(const struct cfg *c, struct bayes_params *p);
+/* Expiry's from bayes_max_tokens (trimmed to 90% when over) and
+   bayes_seen_days. */
+void scan_bayes_expire_params(const struct cfg *c, struct db_expire_params *p);
 
 #endif

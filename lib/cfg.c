@@ -85,6 +85,9 @@ static const struct cfg_key cfg_key_table[] = {
 	{ "bayes_min_ham_num", CFG_UINT, "200", "ham messages learned before Bayes is used" },
 	{ "bayes_max_tokens", CFG_UINT, "1000000",
 	  "tokens kept; expiry drops rare old tokens, then the least recently seen" },
+	{ "bayes_seen_days", CFG_UINT, "365",
+	  "days a learned message's id is remembered (0: always); older ones, learned "
+	  "again, count again" },
 	{ "bayes_auto_expire", CFG_BOOL, "yes",
 	  "expire after `winnow learn` and every 1000 autolearns when over bayes_max_tokens" },
 	{ "bayes_robinson_s", CFG_DOUBLE, "0.10",

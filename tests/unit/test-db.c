@@ -298,6 +298,26 @@ static void test_expire(void)
 	test_assert_int(r.removed_rare + r.removed_old, 0);
 	test_assert_int(tokens_of(db), 150);
 	test_end();
+
+	test_begin("db: expire forgets seen rows older than seen_days, keeps the rest");
+	{
+		enum db_class cls;
+		p.seen_days = 80; /* messages 1, 2 and 4 were learned 100 days ago */
+		test_assert_int(db_expire(db, &p, &r, &err), 0);
+		test_assert_int(r.removed_seen, 3);
+		test_assert_int(r.removed_rare + r.removed_old, 0);
+		test_assert_int(db_seen(db, 1, &cls, &err), 0);
+		test_assert_int(cls, DB_NONE);
+		test_assert_int(db_seen(db, 3, &cls, &err), 0); /* 60 days */
+		test_assert_int(cls, DB_HAM);
+		test_assert_int(db_seen(db, 5, &cls, &err), 0);
+		test_assert_int(cls, DB_HAM);
+		test_assert_int(totals_of(db).ham, 3); /* counts stay */
+		p.seen_days = 0;
+		test_assert_int(db_expire(db, &p, &r, &err), 0);
+		test_assert_int(r.removed_seen, 0);
+	}
+	test_end();
 	db_close(&db);
 }
 
