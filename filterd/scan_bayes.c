@@ -197,6 +197,7 @@ int scan_bayes_run(struct scan_ctx *ctx, void *state, const char **err_r)
 	const char *err = NULL;
 	char *oerr = NULL;
 	struct db *db;
+	int missing;
 
 	(void)err_r;
 	ctx->facts.bayes_prob = -1;
@@ -206,7 +207,10 @@ int scan_bayes_run(struct scan_ctx *ctx, void *state, const char **err_r)
 	bm->status = -1;
 	ctx->bayes = bm;
 	bm->path = store_path(b, ctx);
-	if (access(bm->path, F_OK) != 0 && errno == ENOENT) {
+	missing = access(bm->path, F_OK) != 0 && errno == ENOENT;
+	if (!missing || b->auto_learn) /* autolearn learns these tokens */
+		tok_message(ctx->msg, &b->params.tok, ctx->arena, &bm->toks);
+	if (missing) {
 		/* nothing learned yet: autolearn will create it */
 		bm->status = BAYES_UNTRAINED;
 		return 0;
@@ -217,7 +221,6 @@ int scan_bayes_run(struct scan_ctx *ctx, void *state, const char **err_r)
 		free(oerr);
 		return 0;
 	}
-	tok_message(ctx->msg, &b->params.tok, ctx->arena, &bm->toks);
 	if (bayes_classify(db, bm->toks.hashes, bm->toks.count, &b->params, ctx->arena, &res,
 			   &err) < 0) {
 		bayes_warn(b, ctx->env.queue_id, "cannot read the store", err);
