@@ -10,11 +10,14 @@
  * creates it); one that cannot be opened or read costs the message its
  * Bayes hits only: it is logged (once a minute) and the scan goes on.
  *
- * Autolearn (SpamAssassin's rule): the score without the BAYES_* hits
- * at or above bayes_auto_learn_threshold_spam learns spam, at or below
- * ..._nonspam learns ham, unless Bayes already judges the message the
- * other way (rules and Bayes must agree), and with bayes_learn_on_error
- * only when Bayes does not already judge it right. The verdict goes to
+ * Autolearn (SpamAssassin's rule): the autolearn points (the score
+ * without Bayes, learn and noautolearn hits) at or above
+ * bayes_auto_learn_threshold_spam learn spam, at or below ..._nonspam
+ * ham, when the message's own verdict agrees and Bayes does not already
+ * judge it the other way; with bayes_learn_on_error only when Bayes
+ * does not already judge it right. Unlike SpamAssassin, spam needs no
+ * 3 header and 3 body points, and the points come from the score set
+ * in use (with Bayes, once it is trained), not from the set without. The verdict goes to
  * X-Spam-Status as autolearn=spam|ham|no|disabled|unavailable|failed.
  *
  * Ownership: per-message data in the scan arena; the pool in the
@@ -237,16 +240,19 @@ int scan_bayes_run(struct scan_ctx *ctx, void *state, const char **err_r)
 	return 0;
 }
 
-/* The score autolearn judges by: the message's score (subrules, which
-   carry scores that do not count, left out) without the Bayes hits. */
-static double score_without_bayes(const struct scan_ctx *ctx)
+/* The score autolearn judges by, as SpamAssassin's autolearn points:
+   the message's hits without subrules (never scored), Bayes and learn
+   rules (their verdict is what is being trained) and tflags
+   noautolearn rules (GTUBE and other test or user rules). */
+static double autolearn_points(const struct scan_ctx *ctx)
 {
+	const unsigned int skip = HIT_F_SUBRULE | HIT_F_BAYES | HIT_F_LEARN | HIT_F_NOAUTOLEARN;
 	double s = 0;
 	size_t i;
 
 	for (i = 0; i < ctx->hits.count; i++) {
 		const struct hit *h = &ctx->hits.v[i];
-		if (!(h->flags & HIT_F_SUBRULE) && strncmp(h->name, "BAYES_", 6) != 0)
+		if (!(h->flags & skip))
 			s += h->score;
 	}
 	return s;
@@ -256,16 +262,17 @@ static double score_without_bayes(const struct scan_ctx *ctx)
 static enum db_class learn_class(const struct scan_bayes *b, const struct scan_ctx *ctx)
 {
 	const struct scan_bayes_msg *bm = ctx->bayes;
-	double score = score_without_bayes(ctx);
+	double points = autolearn_points(ctx);
+	int spam = hits_score(&ctx->hits) >= ctx->engine->required_score;
 	enum bayes_verdict v = BAYES_UNSURE;
 	enum db_class cls = DB_NONE;
 
 	if (bm->status == BAYES_OK)
 		v = bayes_judge(bm->prob, &b->params);
-	if (score >= b->learn_spam)
+	if (points >= b->learn_spam && spam)
 		cls = DB_SPAM;
-	else if (score <= b->learn_ham)
-		cls = DB_HAM;
+	else if (points <= b->learn_ham && !spam)
+		cls = DB_HAM; /* the message's verdict must agree */
 	if ((cls == DB_SPAM && v == BAYES_HAM) || (cls == DB_HAM && v == BAYES_SPAM))
 		return DB_NONE; /* rules and Bayes disagree */
 	if (b->on_error && ((cls == DB_SPAM && v == BAYES_SPAM) ||

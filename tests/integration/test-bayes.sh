@@ -156,16 +156,23 @@ check "bayes expire keeps the store under bayes_max_tokens ($out; $tokens left)"
 # --- filterd: autolearn and TELL through the real spamc ---
 DB2=$T/f.db
 PORT=$(sh "$top_srcdir/tests/integration/free-port.sh")
+# a rule that scores the generated spam well over the autolearn threshold
+printf 'body T_PILLS /cheap pills casino/\nscore T_PILLS 15\n' >"$T/extra.cf"
 "$F" -f -c /dev/null -o milter_listen= -o "spamd_listen=127.0.0.1:$PORT" -o "db_path=$DB2" \
-	-o spamd_allow_tell=yes -o "rules_dir=$top_srcdir/rules/default" 2>"$T/filterd.log" &
+	-o spamd_allow_tell=yes -o "rules_dir=$top_srcdir/rules/default $T/extra.cf" \
+	2>"$T/filterd.log" &
 FPID=$!
 C="-d 127.0.0.1 -p $PORT"
 i=0
 until spamc $C -K >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
 printf 'From: a@deals.example.net\nTo: bob@example.org\nSubject: x\nMessage-ID: <g1@x>\n\nXJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\n' >"$T/gtube"
 spamc $C <"$T/gtube" >"$T/gtube.out"
-check "autolearn=spam in X-Spam-Status for GTUBE" \
-	'grep -A1 "^X-Spam-Status:" "$T/gtube.out" | grep -q "autolearn=spam"'
+check "GTUBE (tflags noautolearn) is spam but not autolearned, as either class" \
+	'grep -q "^X-Spam-Flag: YES" "$T/gtube.out" && grep -A1 "^X-Spam-Status:" "$T/gtube.out" | grep -q "autolearn=no" && [ ! -e "$DB2" ]'
+printf 'From: a@deals.example.net\nTo: bob@example.org\nSubject: y\nMessage-ID: <p1@x>\n\nbuy cheap pills casino now\n' >"$T/pills"
+spamc $C <"$T/pills" >"$T/pills.out"
+check "autolearn=spam in X-Spam-Status over the spam threshold" \
+	'grep -A1 "^X-Spam-Status:" "$T/pills.out" | grep -q "autolearn=spam"'
 check "autolearn created the store with the message's tokens" \
 	'$W bayes stats -c /dev/null -o "db_path=$DB2" | grep -q "^messages: 1 spam" && $W bayes stats -c /dev/null -o "db_path=$DB2" | grep -Eq "^tokens: [1-9]"'
 out=$(spamc $C -L ham <"$T/ham/1.eml")
