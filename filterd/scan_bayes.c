@@ -243,7 +243,7 @@ int scan_bayes_run(struct scan_ctx *ctx, void *state, const char **err_r)
 /* The score autolearn judges by, as SpamAssassin's autolearn points:
    the message's hits without subrules (never scored), Bayes and learn
    rules (their verdict is what is being trained) and tflags
-   noautolearn rules (GTUBE and other test or user rules). */
+   noautolearn or userconf rules (GTUBE, users' own rules). */
 static double autolearn_points(const struct scan_ctx *ctx)
 {
 	const unsigned int skip = HIT_F_SUBRULE | HIT_F_BAYES | HIT_F_LEARN | HIT_F_NOAUTOLEARN;

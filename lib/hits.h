@@ -25,7 +25,7 @@ enum hit_flag {
 	HIT_F_NET = 1u << 1,
 	HIT_F_BAYES = 1u << 2,
 	HIT_F_NICE = 1u << 3,
-	HIT_F_NOAUTOLEARN = 1u << 4,
+	HIT_F_NOAUTOLEARN = 1u << 4, /* tflags noautolearn or userconf: autolearn skips it */
 	HIT_F_LEARN = 1u << 5,
 };
 

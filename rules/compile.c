@@ -581,8 +581,8 @@ static void compile_rule(struct ruleset *rs, struct rule *r)
 		r->hit_flags |= HIT_F_BAYES;
 	if (r->tflags & TF_LEARN)
 		r->hit_flags |= HIT_F_LEARN;
-	if (r->tflags & TF_NOAUTOLEARN)
-		r->hit_flags |= HIT_F_NOAUTOLEARN;
+	if (r->tflags & (TF_NOAUTOLEARN | TF_USERCONF))
+		r->hit_flags |= HIT_F_NOAUTOLEARN; /* SpamAssassin ignores both */
 }
 
 /* ---- metas ---- */
