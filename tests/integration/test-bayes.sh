@@ -157,7 +157,7 @@ check "bayes expire keeps the store under bayes_max_tokens ($out; $tokens left)"
 DB2=$T/f.db
 PORT=$(sh "$top_srcdir/tests/integration/free-port.sh")
 # a rule that scores the generated spam well over the autolearn threshold
-printf 'body T_PILLS /cheap pills casino/\nscore T_PILLS 15\n' >"$T/extra.cf"
+printf 'body T_PILLS /cheap pills casino/\nscore T_PILLS 15\nbody T_MINE /my own marker/\nscore T_MINE 15\ntflags T_MINE userconf\n' >"$T/extra.cf"
 "$F" -f -c /dev/null -o milter_listen= -o "spamd_listen=127.0.0.1:$PORT" -o "db_path=$DB2" \
 	-o spamd_allow_tell=yes -o "rules_dir=$top_srcdir/rules/default $T/extra.cf" \
 	2>"$T/filterd.log" &
@@ -173,6 +173,10 @@ printf 'From: a@deals.example.net\nTo: bob@example.org\nSubject: y\nMessage-ID: 
 spamc $C <"$T/pills" >"$T/pills.out"
 check "autolearn=spam in X-Spam-Status over the spam threshold" \
 	'grep -A1 "^X-Spam-Status:" "$T/pills.out" | grep -q "autolearn=spam"'
+printf 'From: a@deals.example.net\nTo: bob@example.org\nSubject: z\nMessage-ID: <u1@x>\n\nmy own marker\n' >"$T/mine"
+spamc $C <"$T/mine" >"$T/mine.out"
+check "a userconf rule's points are not autolearned either" \
+	'grep -q "^X-Spam-Flag: YES" "$T/mine.out" && grep -A1 "^X-Spam-Status:" "$T/mine.out" | grep -q "autolearn=no"'
 check "autolearn created the store with the message's tokens" \
 	'$W bayes stats -c /dev/null -o "db_path=$DB2" | grep -q "^messages: 1 spam" && $W bayes stats -c /dev/null -o "db_path=$DB2" | grep -Eq "^tokens: [1-9]"'
 out=$(spamc $C -L ham <"$T/ham/1.eml")
