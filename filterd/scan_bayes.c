@@ -78,7 +78,7 @@ static void bayes_warn(struct scan_bayes *b, const char *qid, const char *what,
 		log_warn("%s: bayes: %s: %s", qid ? qid : "-", what, err);
 }
 
-static void params_from_cfg(const struct cfg *c, struct bayes_params *p)
+void scan_bayes_params(const struct cfg *c, struct bayes_params *p)
 {
 	bayes_params_default(p);
 	p->robinson_s = cfg_double(c, "bayes_robinson_s");
@@ -92,11 +92,6 @@ static void params_from_cfg(const struct cfg *c, struct bayes_params *p)
 	p->tok.max_tokens = cfg_uint(c, "bayes_max_msg_tokens");
 	p->tok.bigrams = cfg_bool(c, "bayes_bigrams");
 	p->tok.hidden_text = cfg_bool(c, "bayes_hidden_text");
-}
-
-void scan_bayes_params(const struct cfg *c, struct bayes_params *p)
-{
-	params_from_cfg(c, p);
 }
 
 void scan_bayes_expire_params(const struct cfg *c, struct db_expire_params *p)
@@ -119,7 +114,7 @@ int scan_bayes_load(struct scan_engine *eng, void **state_r, const char **err_r)
 		return 0;
 	}
 	b = xcalloc(1, sizeof(*b));
-	params_from_cfg(c, &b->params);
+	scan_bayes_params(c, &b->params);
 	b->path = xstrdup(cfg_str(c, "db_path"));
 	b->user_path = up[0] != '\0' ? xstrdup(up) : NULL;
 	b->read_only = eng->read_only_db;
