@@ -192,13 +192,16 @@ static int take_zone(struct dtok *t, int *off_r)
 
 static void split_tokens(char *buf, struct dtok *t)
 {
-	char *p = buf;
+	char *p = buf, *save = NULL;
 
 	memset(t, 0, sizeof(*t));
 	for (; *p != '\0'; p++)
 		if (*p == ',' || isspace((unsigned char)*p))
 			*p = ' ';
-	for (p = strtok(buf, " "); p != NULL && t->n < DATE_MAX_TOKENS; p = strtok(NULL, " "))
+	/* strtok_r: filterd and `winnow check -j` parse dates on several
+	   threads at once (strtok's hidden state once mixed two messages' dates) */
+	for (p = strtok_r(buf, " ", &save); p != NULL && t->n < DATE_MAX_TOKENS;
+	     p = strtok_r(NULL, " ", &save))
 		t->v[t->n++] = p;
 }
 

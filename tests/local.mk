@@ -20,6 +20,9 @@ TESTS += tests/integration/test-cli.sh
 # Same hits as the real SpamAssassin on real mail (stock rules, corpus sample).
 TESTS += tests/integration/test-agreement.sh
 EXTRA_DIST += tests/integration/test-agreement.sh
+# No libc call with hidden state in code that runs on several threads.
+TESTS += tests/integration/test-reentrant.sh
+EXTRA_DIST += tests/integration/test-reentrant.sh
 # Winnow's default ruleset: every rule hits its .hit.eml and misses its .miss.eml.
 TESTS += tests/rules/run-rule-tests.sh
 EXTRA_DIST += tests/rules
