@@ -201,7 +201,9 @@ static void tok_push(struct tok *t, uint64_t h, const char *s, size_t n)
 	}
 }
 
-/* The token pre1 pre2 s (n bytes), cut at TOK_MAX_BYTES. */
+/* The token pre1 pre2 s (n bytes), cut at TOK_MAX_BYTES. The pieces
+   are hashed where they lie; the string is only built when its text is
+   kept (FNV is byte by byte, so the hash is that of the whole string). */
 static void tok_emit2(struct tok *t, const char *pre1, const char *pre2,
 		      const char *s, size_t n)
 {
@@ -211,13 +213,20 @@ static void tok_emit2(struct tok *t, const char *pre1, const char *pre2,
 
 	if (t->full)
 		return;
+	l1 = l1 < sizeof(buf) ? l1 : sizeof(buf); /* the prefixes are cut too */
+	l2 = l1 + l2 < sizeof(buf) ? l2 : sizeof(buf) - l1;
 	len = l1 + l2 + n < sizeof(buf) ? l1 + l2 + n : sizeof(buf);
-	memcpy(buf, pre1, l1);
-	memcpy(buf + l1, pre2, l2);
-	memcpy(buf + l1 + l2, s, len - l1 - l2);
-	h = tok_hash(buf, len);
-	if (tok_set_add(t, h))
-		tok_push(t, h, buf, len);
+	h = tok_hash_more(TOK_HASH_INIT, pre1, l1);
+	h = tok_hash_more(h, pre2, l2);
+	h = tok_hash_final(tok_hash_more(h, s, len - l1 - l2));
+	if (!tok_set_add(t, h))
+		return;
+	if (t->p->keep_text) {
+		memcpy(buf, pre1, l1);
+		memcpy(buf + l1, pre2, l2);
+		memcpy(buf + l1 + l2, s, len - l1 - l2);
+	}
+	tok_push(t, h, buf, len);
 }
 
 static void tok_emit(struct tok *t, const char *prefix, const char *s, size_t n)
@@ -295,7 +304,13 @@ static enum tok_class tok_class(const unsigned char *s, size_t left, size_t *len
 	if (s[0] < 0x80) {
 		if (tok_is_alnum(s[0]))
 			return TC_WORD;
-		return strchr(".,-'_@$!*", s[0]) != NULL && s[0] != '\0' ? TC_INNER : TC_SEP;
+		switch (s[0]) { /* the inner punctuation of the rules above */
+		case '.': case ',': case '-': case '\'': case '_':
+		case '@': case '$': case '!': case '*':
+			return TC_INNER;
+		default:
+			return TC_SEP;
+		}
 	}
 	*len_r = tok_utf8(s, left, &cp);
 	return tok_cp_is_sep(cp) ? TC_SEP : TC_WORD;
@@ -307,7 +322,12 @@ static size_t tok_word_end(const unsigned char *s, size_t len, size_t i)
 	size_t clen, next;
 
 	while (i < len) {
-		enum tok_class c = tok_class(s + i, len - i, &clen);
+		enum tok_class c;
+		if (s[i] < 0x80 && tok_is_alnum(s[i])) { /* the common case, inline */
+			i++;
+			continue;
+		}
+		c = tok_class(s + i, len - i, &clen);
 		if (c == TC_WORD) {
 			i += clen;
 			continue;
@@ -339,8 +359,13 @@ static void tok_words(struct tok *t, const char *text, size_t len, tok_word_fn *
 	size_t i = 0, clen, end;
 
 	while (i < len && !t->full && t->words_left > 0) {
-		enum tok_class c = tok_class(s + i, len - i, &clen);
+		enum tok_class c;
 		size_t start = i;
+		if (s[i] < 0x80 && !tok_is_alnum(s[i]) && s[i] != '$') { /* a separator */
+			i++;
+			continue;
+		}
+		c = tok_class(s + i, len - i, &clen);
 		if (c != TC_WORD && !(s[i] == '$' && i + 1 < len && s[i + 1] >= '0' &&
 				      s[i + 1] <= '9')) {
 			i += clen;
@@ -706,7 +731,9 @@ static void tok_header(struct tok *t, const struct msg_header *h)
 
 	tok_header_name(t, h->name);
 	for (i = 0; i < N_ELEMENTS(tok_headers); i++) {
-		if (strcasecmp(h->name, tok_headers[i].name) == 0) {
+		/* names in the table are lower case: the first byte sorts most out */
+		if ((h->name[0] | 0x20) == tok_headers[i].name[0] &&
+		    strcasecmp(h->name, tok_headers[i].name) == 0) {
 			tok_headers[i].fn(t, h, tok_headers[i].prefix);
 			return;
 		}
@@ -754,17 +781,19 @@ static void tok_received_one(struct tok *t, const struct msg_received *r)
 	tok_text(t, "rw:", 0, r->with);
 }
 
+/* The two newest and the oldest: only those are parsed (a long chain
+   costs a parse per field, and learning is mostly parsing). */
 static void tok_received(struct tok *t)
 {
-	struct msg_received *v;
-	size_t n = msg_received_parse(t->m, &v);
+	struct msg_received r;
+	size_t n = msg_header_count(&t->m->headers, "received");
 
-	if (n > 0)
-		tok_received_one(t, &v[0]);
-	if (n > 1)
-		tok_received_one(t, &v[1]);
-	if (n > 2)
-		tok_received_one(t, &v[n - 1]);
+	if (n > 0 && msg_received_parse_nth(t->m, 0, &r) == 0)
+		tok_received_one(t, &r);
+	if (n > 1 && msg_received_parse_nth(t->m, 1, &r) == 0)
+		tok_received_one(t, &r);
+	if (n > 2 && msg_received_parse_nth(t->m, n - 1, &r) == 0)
+		tok_received_one(t, &r);
 }
 
 static void tok_headers_all(struct tok *t)

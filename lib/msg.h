@@ -233,6 +233,9 @@ struct msg_received {
 /* Parses the Received chain top (newest) to bottom. Returns the count;
    *list_r is arena memory. */
 size_t msg_received_parse(const struct msg *m, struct msg_received **list_r);
+/* Parses only the Received field k (0: the newest) into *r, for callers
+   that want a few of a long chain; -1 when there are not k + 1. */
+int msg_received_parse_nth(const struct msg *m, size_t k, struct msg_received *r);
 
 /* Envelope facts the front-ends collect (all optional; NULL/0 if not known). */
 struct msg_envelope {

@@ -209,8 +209,12 @@ static const char *comment_rdns(struct arena *a, const char *s, size_t ipstart)
 static const char *find_after(struct arena *a, const char *s, size_t n, const char *key)
 {
 	size_t kl = strlen(key), i;
+	unsigned char k0 = (unsigned char)key[0], k0up = k0 >= 'a' && k0 <= 'z' ? k0 - 32 : k0;
 
 	for (i = 0; i + kl <= n; i++) {
+		/* the first byte alone rules out almost every position */
+		if ((unsigned char)s[i] != k0 && (unsigned char)s[i] != k0up)
+			continue;
 		if (strncasecmp(s + i, key, kl) == 0) {
 			size_t st = i + kl, e;
 			while (st < n && (s[st] == ' ' || s[st] == '=' || s[st] == '<' || s[st] == ':'))
@@ -348,4 +352,19 @@ size_t msg_received_parse(const struct msg *m, struct msg_received **list_r)
 	}
 	*list_r = v;
 	return k;
+}
+
+int msg_received_parse_nth(const struct msg *m, size_t k, struct msg_received *r)
+{
+	size_t i, seen = 0;
+
+	for (i = 0; i < m->headers.count; i++) {
+		if (strcasecmp(m->headers.v[i].name, "received") != 0)
+			continue;
+		if (seen++ == k) {
+			parse_one(m->arena, m->headers.v[i].decoded, r);
+			return 0;
+		}
+	}
+	return -1;
 }

@@ -30,7 +30,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 	}
 	m = msg_parse(a, buf, o, NULL);
-	msg_received_parse(m, &r);
+	{
+		struct msg_received one;
+		size_t n = msg_received_parse(m, &r);
+		if (n > 0 && msg_received_parse_nth(m, n - 1, &one) != 0)
+			abort(); /* the last field must be found */
+	}
 	arena_free(&a);
 	return 0;
 }

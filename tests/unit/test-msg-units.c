@@ -387,6 +387,27 @@ static void test_date(void)
 	}
 }
 
+/* msg_received_parse_nth gives field k exactly as the whole-chain parse. */
+static void test_received_nth(const struct msg *m, const struct msg_received *all, size_t n)
+{
+	struct msg_received one;
+	size_t k;
+
+	test_begin("received nth");
+	for (k = 0; k < n; k++) {
+		test_assert_int(msg_received_parse_nth(m, k, &one), 0);
+		test_assert(one.raw == all[k].raw);
+		test_assert_str(one.from_helo, all[k].from_helo);
+		test_assert_str(one.from_ip, all[k].from_ip);
+		test_assert_str(one.by, all[k].by);
+		test_assert_str(one.envfrom, all[k].envfrom);
+		test_assert_int(one.date, all[k].date);
+		test_assert_int(one.parsed, all[k].parsed);
+	}
+	test_assert_int(msg_received_parse_nth(m, n, &one), -1);
+	test_end();
+}
+
 static void test_received(void)
 {
 	static const char m1[] =
@@ -471,6 +492,7 @@ static void test_received(void)
 	test_begin("received garbage");
 	test_assert_int(r[6].parsed, 0);
 	test_end();
+	test_received_nth(m, r, n);
 	arena_free(&a);
 }
 
