@@ -60,6 +60,7 @@ struct learn_run {
 	double started, shown;
 	int bar;                 /* draw the progress bar (stderr is a terminal) */
 	struct opool *pool;      /* tokenizing threads (-j) */
+	struct learn_job *spare; /* finished jobs kept for reuse (reading thread only) */
 	const char *err;         /* the first database failure */
 };
 
@@ -149,9 +150,10 @@ static int learn_apply(struct learn_run *r, uint64_t msgid, const struct tok_lis
 struct learn_job {
 	struct arena *arena;
 	char *data;
-	size_t len;
+	size_t len, cap;         /* of data */
 	struct tok_list toks;
 	uint64_t msgid;
+	struct learn_job *next;  /* in learn_run.spare */
 };
 
 static void learn_tokenize(void *vr, void *vj)
@@ -176,19 +178,51 @@ static void learn_store(void *vr, void *vj)
 	}
 	r->done++;
 	learn_bar(r, 0);
-	arena_free(&j->arena);
-	free(j->data);
-	free(j);
+	/* kept, not freed: a fresh arena and buffer for each message cost
+	   page faults and cross-thread frees (measured, about 5%) */
+	arena_reset(j->arena);
+	j->next = r->spare;
+	r->spare = j;
+}
+
+/* A job for a message of len bytes: a spare one or a new one. */
+static struct learn_job *learn_job_get(struct learn_run *r, size_t len)
+{
+	struct learn_job *j = r->spare;
+
+	if (j != NULL) {
+		r->spare = j->next;
+	} else {
+		j = xcalloc(1, sizeof(*j));
+		j->arena = arena_new(64 * 1024);
+	}
+	if (j->cap < len + 1) {
+		free(j->data);
+		j->cap = len + 1 > 64 * 1024 ? len + 1 : 64 * 1024;
+		j->data = xmalloc(j->cap);
+	}
+	memset(&j->toks, 0, sizeof(j->toks));
+	return j;
+}
+
+static void learn_jobs_free(struct learn_run *r)
+{
+	struct learn_job *j;
+
+	while ((j = r->spare) != NULL) {
+		r->spare = j->next;
+		arena_free(&j->arena);
+		free(j->data);
+		free(j);
+	}
 }
 
 static int learn_one(void *vr, const char *name, const char *data, size_t len)
 {
 	struct learn_run *r = vr;
-	struct learn_job *j = xcalloc(1, sizeof(*j));
+	struct learn_job *j = learn_job_get(r, len);
 
 	(void)name;
-	j->arena = arena_new(64 * 1024);
-	j->data = xmalloc(len + 1);
 	memcpy(j->data, data, len);
 	j->data[len] = '\0';
 	j->len = len;
@@ -355,6 +389,7 @@ static int learn_run_all(struct learn_run *r, const struct cfg *c, int argc, cha
 		r->pool = opool_new(r->o->jobs, learn_tokenize, learn_store, r);
 		rc = learn_paths(r, argc, argv, learn_one);
 		opool_free(&r->pool); /* the last ones learned */
+		learn_jobs_free(r);
 		if (db_batch_commit(r->db, &err) < 0 && r->err == NULL)
 			r->err = xstrdup(err);
 	}

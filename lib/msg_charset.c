@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <iconv.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "lib/msg.h"
@@ -297,8 +298,14 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 size_t msgi_utf8_valid_len(const unsigned char *s, size_t n)
 {
 	size_t i = 0, k;
+	uint64_t w;
 
 	while (i < n) {
+		/* mail is mostly ASCII: eight bytes at a time while it is */
+		if (i + 8 <= n && (memcpy(&w, s + i, 8), (w & 0x8080808080808080ULL) == 0)) {
+			i += 8;
+			continue;
+		}
 		if (s[i] < 0x80) {
 			i++;
 			continue;
