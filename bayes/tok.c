@@ -637,6 +637,18 @@ static void tok_hdr_words_case(struct tok *t, const struct msg_header *h,
 	tok_text(t, prefix, 1, h->decoded);
 }
 
+/* out = prefix followed by two characters ("f:" + "n:"); prefix is one
+   of tok_headers' (short). snprintf here cost 1% of learning. */
+static void tok_prefix2(char out[16], const char *prefix, const char *two)
+{
+	size_t n = strlen(prefix);
+
+	if (n > 13)
+		n = 13;
+	memcpy(out, prefix, n);
+	memcpy(out + n, two, 3);
+}
+
 /* "<p>u:<local>" for one address (short ones too: "jo" says something
    in a From), long ones summarised. */
 static void tok_local(struct tok *t, const char *prefix, const char *local)
@@ -644,7 +656,7 @@ static void tok_local(struct tok *t, const char *prefix, const char *local)
 	char p2[16], f[TOK_MAX_BYTES];
 	size_t n = strlen(local);
 
-	snprintf(p2, sizeof(p2), "%su:", prefix);
+	tok_prefix2(p2, prefix, "u:");
 	if (n > t->max_len) {
 		tok_long(t, p2, local, n);
 		return;
@@ -660,11 +672,11 @@ static void tok_hdr_addr(struct tok *t, const struct msg_header *h, const char *
 	char p2[16];
 
 	for (i = 0; i < n && !t->full; i++) {
-		snprintf(p2, sizeof(p2), "%sn:", prefix);
+		tok_prefix2(p2, prefix, "n:");
 		tok_text(t, p2, 0, v[i].name);
 		if (v[i].local != NULL && v[i].local[0] != '\0')
 			tok_local(t, prefix, v[i].local);
-		snprintf(p2, sizeof(p2), "%sd:", prefix);
+		tok_prefix2(p2, prefix, "d:");
 		if (v[i].domain != NULL)
 			tok_domain(t, p2, v[i].domain, strlen(v[i].domain));
 	}
