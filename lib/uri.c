@@ -470,21 +470,25 @@ static int host_valid(const char *h)
 
 /* ---- canonical variants (SA's uri_list_canonicalize) -------------- */
 
+/* Distinct strings in the order added, with their lengths. */
 struct cvec {
 	const char *v[CANON_MAX];
+	size_t len[CANON_MAX];
 	size_t n;
 };
 
 static void cv_add(struct cvec *cv, const char *s)
 {
-	size_t i;
+	size_t i, n = strlen(s);
 
 	for (i = 0; i < cv->n; i++) {
-		if (strcmp(cv->v[i], s) == 0)
+		if (cv->len[i] == n && memcmp(cv->v[i], s, n) == 0)
 			return;
 	}
-	if (cv->n < CANON_MAX)
-		cv->v[cv->n++] = s;
+	if (cv->n < CANON_MAX) {
+		cv->v[cv->n] = s;
+		cv->len[cv->n++] = n;
+	}
 }
 
 static char *cat3(struct arena *a, const char *s1, size_t n1, const char *s2,
@@ -774,9 +778,11 @@ static void canon_http(struct arena *a, const char *nuri, struct cvec *work,
 		cv_add(out, cat3(a, proto, plen, host, hn, rest, restn));
 	}
 
-	/* one level of redirector: http://x/?u=http://y */
+	/* one level of redirector: http://x/?u=http://y (no strlen(r) per
+	   byte: that made long tracking links quadratic) */
 	for (r = rest; *r; r++) {
-		if (prefix_ci(r, strlen(r), "http:") || prefix_ci(r, strlen(r), "https:")) {
+		size_t rn = restn - (size_t)(r - rest);
+		if (prefix_ci(r, rn, "http:") || prefix_ci(r, rn, "https:")) {
 			const char *e = r + (lower((unsigned char)r[4]) == 's' ? 6 : 5);
 			for (i = 0; i < 2 && *e == '/'; i++)
 				e++;
@@ -856,7 +862,7 @@ static void canonicalize(struct arena *a, const char *raw, struct cvec *out)
 	cv_add(out, raw);
 	for (w = 0; w < work.n; w++) {
 		const char *u = work.v[w];
-		size_t n = strlen(u), i, o;
+		size_t n = work.len[w], i, o;
 		char *s, *nuri;
 
 		cv_add(out, u);
@@ -941,31 +947,37 @@ static void canonicalize(struct arena *a, const char *raw, struct cvec *out)
 /* ---- URIs in text (SA's _tbirdurire) ------------------------------ */
 
 /* Byte classes of the text URI scanner, one table lookup each (strchr
-   on the sets was a tenth of a scan): ends a URI, may precede one, may
-   precede a URI without a scheme. NUL ends and precedes, as it did
-   when these were strchr() sets. */
-enum { UC_END = 1, UC_START = 2, UC_BARE = 4 };
-#define UC_ALL (UC_END | UC_START | UC_BARE)
+   on the sets was a tenth of a scan): ends a URI, ends an address (the
+   same plus ",('" and every byte >= 0x80, which covers a no-break
+   space), may precede a URI, may precede a URI without a scheme. NUL
+   ends and precedes, as it did when these were strchr() sets. */
+enum { UC_END = 1, UC_MAIL_END = 2, UC_START = 4, UC_BARE = 8 };
+#define UC_ALL (UC_END | UC_MAIL_END | UC_START | UC_BARE)
 static const unsigned char uri_class[256] = {
-	[0] = UC_END | UC_START,
+	[0] = UC_END | UC_MAIL_END | UC_START,
 	[' '] = UC_ALL, ['\t'] = UC_ALL, ['\n'] = UC_ALL, ['\r'] = UC_ALL, ['\f'] = UC_ALL,
 	['\v'] = UC_ALL, ['>'] = UC_ALL, ['<'] = UC_ALL, ['"'] = UC_ALL, ['`'] = UC_ALL,
 	['{'] = UC_ALL, ['['] = UC_ALL, ['|'] = UC_ALL, [0x1b] = UC_ALL,
-	['}'] = UC_END | UC_BARE, [']'] = UC_END | UC_BARE,
-	['\''] = UC_START | UC_BARE, [','] = UC_START | UC_BARE, ['('] = UC_START | UC_BARE,
+	['}'] = UC_END | UC_MAIL_END | UC_BARE, [']'] = UC_END | UC_MAIL_END | UC_BARE,
+	['\''] = UC_MAIL_END | UC_START | UC_BARE, [','] = UC_MAIL_END | UC_START | UC_BARE,
+	['('] = UC_MAIL_END | UC_START | UC_BARE,
 	['!'] = UC_BARE, ['#'] = UC_BARE, ['$'] = UC_BARE, ['&'] = UC_BARE, [')'] = UC_BARE,
 	['*'] = UC_BARE, ['+'] = UC_BARE, ['/'] = UC_BARE, [':'] = UC_BARE, [';'] = UC_BARE,
 	['='] = UC_BARE, ['?'] = UC_BARE, ['@'] = UC_BARE, ['\\'] = UC_BARE, ['^'] = UC_BARE,
-	['~'] = UC_BARE,
+	['~'] = UC_BARE, [0x80 ... 0xff] = UC_MAIL_END,
 };
 
-/* Word bytes (letters, digits, '_', any byte >= 0x80) and host bytes
-   (letters, digits, '.', '_', '-'), one lookup each. */
-enum { UW_WORD = 1, UW_HOST = 2 };
+/* Word bytes (letters, digits, '_', any byte >= 0x80), host bytes
+   (letters, digits, '.', '_', '-') and inner bytes, after which no URI
+   starts (the word bytes but 0xa0, the tail of a no-break space), one
+   lookup each. */
+enum { UW_WORD = 1, UW_HOST = 2, UW_INNER = 4 };
+#define UW_ALNUM (UW_WORD | UW_HOST | UW_INNER)
 static const unsigned char uri_word[256] = {
-	['0' ... '9'] = UW_WORD | UW_HOST, ['A' ... 'Z'] = UW_WORD | UW_HOST,
-	['a' ... 'z'] = UW_WORD | UW_HOST, ['_'] = UW_WORD | UW_HOST,
-	['.'] = UW_HOST, ['-'] = UW_HOST, [0x80 ... 0xff] = UW_WORD,
+	['0' ... '9'] = UW_ALNUM, ['A' ... 'Z'] = UW_ALNUM, ['a' ... 'z'] = UW_ALNUM,
+	['_'] = UW_ALNUM, ['.'] = UW_HOST, ['-'] = UW_HOST,
+	[0x80 ... 0x9f] = UW_WORD | UW_INNER, [0xa0] = UW_WORD,
+	[0xa1 ... 0xff] = UW_WORD | UW_INNER,
 };
 
 static size_t nbsp_at(const char *s, size_t i, size_t n)
@@ -980,11 +992,9 @@ static int end_delim(const char *s, size_t i, size_t n)
 	return (uri_class[c] & UC_END) || nbsp_at(s, i, n);
 }
 
-static int end_delim_email(const char *s, size_t i, size_t n)
+static int end_delim_email(const char *s, size_t i)
 {
-	unsigned char c = (unsigned char)s[i];
-
-	return end_delim(s, i, n) || c == ',' || c == '(' || c == '\'' || c >= 0x80;
+	return (uri_class[(unsigned char)s[i]] & UC_MAIL_END) != 0;
 }
 
 static int is_wordc(unsigned char c)
@@ -999,7 +1009,7 @@ static int start_ok(const char *s, size_t i, size_t n)
 	if (i == 0)
 		return 1;
 	p = (unsigned char)s[i - 1];
-	if (p < 0x80 && is_wordc(p))
+	if (uri_word[p] & UW_INNER)
 		return 0; /* inside a word: the common case */
 	if (i >= 2 && nbsp_at(s, i - 2, n))
 		return 1;
@@ -1065,16 +1075,16 @@ static size_t match_mail(const char *s, size_t i, size_t n)
 
 	if (prefix_ci(s + i, n - i, "mailto:")) {
 		j = i + 7;
-		for (e = j; e < n && e - j < TEXT_URI_MAX && !end_delim_email(s, e, n); e++)
+		for (e = j; e < n && e - j < TEXT_URI_MAX && !end_delim_email(s, e); e++)
 			;
 		return e > j ? e : 0;
 	}
-	for (j = i; j < n && j - i <= 251 && s[j] != '@' && !end_delim_email(s, j, n); j++)
+	for (j = i; j < n && j - i <= 251 && s[j] != '@' && !end_delim_email(s, j); j++)
 		;
 	if (j == i || j >= n || s[j] != '@' || j - i > 251)
 		return 0;
 	j++;
-	for (e = j; e < n && e - j < 251 && !end_delim_email(s, e, n); e++)
+	for (e = j; e < n && e - j < 251 && !end_delim_email(s, e); e++)
 		;
 	return e > j ? e : 0;
 }
@@ -1122,107 +1132,162 @@ static size_t match_schemeless(const char *s, size_t i, size_t n)
 
 /* ---- uri_collect -------------------------------------------------- */
 
+/* A set of (string, tag) pairs, open addressing, doubled once half
+   full. The hash kept in each slot spares most probes and every
+   regrowth a look at the strings. */
+struct set_slot {
+	const char *s; /* NULL: empty */
+	unsigned int hash, tag;
+};
+
+struct str_set {
+	struct set_slot *slot;
+	size_t cap, count;
+};
+
 struct collector {
 	struct msg *m;
 	struct arena_vec uris;
-	const char **set_uri;
-	enum msg_uri_source *set_src;
-	size_t set_cap, max;
+	struct str_set seen; /* (uri, source) of every entry */
+	struct str_set raws; /* (raw, source and need_domain) collected */
+	size_t max;
 	int full;
 };
 
-static unsigned int str_hash(const char *s)
+/* Eight bytes a multiply: URIs run to hundreds of bytes, and hashing
+   them a byte at a time (FNV-1a) was a quarter of collecting them. */
+static unsigned int str_hash(const char *s, size_t n, unsigned int tag)
 {
-	unsigned int hv = 2166136261u;
+	uint64_t hv = n ^ ((uint64_t)tag << 32), w;
 
-	while (*s)
-		hv = (hv ^ (unsigned char)*s++) * 16777619u;
-	return hv;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		hv = (hv ^ w) * 0x9e3779b97f4a7c15u;
+		hv ^= hv >> 29;
+	}
+	w = 0;
+	memcpy(&w, s, n);
+	hv = (hv ^ w) * 0x9e3779b97f4a7c15u;
+	return (unsigned int)(hv ^ (hv >> 32));
 }
 
-static size_t set_slot(const struct collector *c, const char *uri, enum msg_uri_source src)
+static void set_init(struct arena *a, struct str_set *set)
 {
-	return (str_hash(uri) ^ (unsigned int)src) & (c->set_cap - 1);
+	set->cap = 16; /* grows with the URIs found (set_grow) */
+	set->count = 0;
+	set->slot = arena_zalloc(a, set->cap * sizeof(*set->slot));
 }
 
-/* Doubles the (uri, source) set once it is half full. */
-static void set_grow(struct collector *c)
+static void set_grow(struct arena *a, struct str_set *set)
 {
-	const char **ou = c->set_uri;
-	enum msg_uri_source *os = c->set_src;
-	size_t ocap = c->set_cap, k, i;
+	struct set_slot *old = set->slot;
+	size_t ocap = set->cap, k, i;
 
-	c->set_cap *= 2;
-	c->set_uri = arena_zalloc(c->m->arena, c->set_cap * sizeof(*c->set_uri));
-	c->set_src = arena_zalloc(c->m->arena, c->set_cap * sizeof(*c->set_src));
+	set->cap *= 2;
+	set->slot = arena_zalloc(a, set->cap * sizeof(*set->slot));
 	for (k = 0; k < ocap; k++) {
-		if (ou[k] == NULL)
+		if (old[k].s == NULL)
 			continue;
-		for (i = set_slot(c, ou[k], os[k]); c->set_uri[i] != NULL;
-		     i = (i + 1) & (c->set_cap - 1))
+		for (i = old[k].hash & (set->cap - 1); set->slot[i].s != NULL;
+		     i = (i + 1) & (set->cap - 1))
 			;
-		c->set_uri[i] = ou[k];
-		c->set_src[i] = os[k];
+		set->slot[i] = old[k];
 	}
 }
 
-/* Adds one entry unless (uri, source) is already there. */
-static void collect_one(struct collector *c, const char *uri, const char *anchor,
-			enum msg_uri_source src, const struct msg_part *part)
+/* The slot holding (s, tag), n being strlen(s); else the empty slot
+   where set_claim() puts it. */
+static struct set_slot *set_find(struct arena *a, struct str_set *set, const char *s,
+				 size_t n, unsigned int tag)
 {
+	unsigned int hv = str_hash(s, n, tag);
+	struct set_slot *slot;
 	size_t i;
-	struct uri_parts up;
+
+	if ((set->count + 1) * 2 > set->cap)
+		set_grow(a, set);
+	for (i = hv & (set->cap - 1);; i = (i + 1) & (set->cap - 1)) {
+		slot = &set->slot[i];
+		if (slot->s == NULL)
+			break;
+		if (slot->hash == hv && slot->tag == tag && strcmp(slot->s, s) == 0)
+			return slot;
+	}
+	slot->hash = hv;
+	slot->tag = tag;
+	return slot;
+}
+
+static void set_claim(struct str_set *set, struct set_slot *slot, const char *s)
+{
+	slot->s = s;
+	set->count++;
+}
+
+/* Adds one entry (n: strlen(uri)) unless (uri, source) is already
+   there. Returns it with scheme and host left to the caller, or NULL. */
+static struct msg_uri *collect_one(struct collector *c, const char *uri, size_t n,
+				   enum msg_uri_source src, const struct msg_part *part)
+{
+	struct set_slot *slot = set_find(c->m->arena, &c->seen, uri, n, src);
 	struct msg_uri *mu;
 
-	if ((c->uris.count + 1) * 2 > c->set_cap)
-		set_grow(c);
-	i = set_slot(c, uri, src);
-
-	while (c->set_uri[i] != NULL) {
-		if (c->set_src[i] == src && strcmp(c->set_uri[i], uri) == 0)
-			return;
-		i = (i + 1) & (c->set_cap - 1);
-	}
+	if (slot->s != NULL)
+		return NULL;
 	if (c->uris.count >= c->max) {
 		c->full = 1;
 		c->m->flags |= MSG_F_URI_LIMIT;
-		return;
+		return NULL;
 	}
-	c->set_uri[i] = uri;
-	c->set_src[i] = src;
+	set_claim(&c->seen, slot, uri);
 	mu = ARENA_VEC_PUSH(c->m->arena, &c->uris, struct msg_uri);
 	mu->uri = uri;
-	mu->anchor_text = anchor;
 	mu->source = src;
 	mu->part = part;
-	if (uri_parse(c->m->arena, uri, strlen(uri), &up) == 0) {
-		mu->scheme = up.scheme;
-		mu->host = up.host;
-	} else {
-		mu->scheme = "";
-	}
+	return mu;
 }
 
+/* Collects the variants of raw. Text URIs (need_domain) count only when
+   a variant has a host with a known TLD; their parses are kept for the
+   entries rather than done twice. */
 static void collect_canon(struct collector *c, const char *raw, const char *anchor,
 			  enum msg_uri_source src, const struct msg_part *part,
 			  int need_domain)
 {
+	struct set_slot *slot;
 	struct cvec cv;
-	size_t i;
+	struct uri_parts up[CANON_MAX];
+	int rc[CANON_MAX];
+	size_t i, parsed = 0;
 
+	/* A repeat (a quarter of them) would change nothing: its variants
+	   are all in already, or were turned away the first time. */
+	slot = set_find(c->m->arena, &c->raws, raw, strlen(raw),
+			(unsigned int)src | (unsigned int)need_domain << 8);
+	if (slot->s != NULL)
+		return;
+	set_claim(&c->raws, slot, raw);
 	canonicalize(c->m->arena, raw, &cv);
 	if (need_domain) {
 		for (i = 0; i < cv.n; i++) {
-			struct uri_parts up;
-			if (uri_parse(c->m->arena, cv.v[i], strlen(cv.v[i]), &up) == 0 &&
-			    host_valid(up.host))
+			rc[i] = uri_parse(c->m->arena, cv.v[i], cv.len[i], &up[i]);
+			if (rc[i] == 0 && host_valid(up[i].host))
 				break;
 		}
 		if (i == cv.n)
 			return;
+		parsed = i + 1;
 	}
-	for (i = 0; i < cv.n && !c->full; i++)
-		collect_one(c, cv.v[i], i == 0 ? anchor : NULL, src, part);
+	for (i = 0; i < cv.n && !c->full; i++) {
+		struct msg_uri *mu = collect_one(c, cv.v[i], cv.len[i], src, part);
+		if (mu == NULL)
+			continue;
+		if (i >= parsed)
+			rc[i] = uri_parse(c->m->arena, cv.v[i], cv.len[i], &up[i]);
+		mu->anchor_text = i == 0 ? anchor : NULL;
+		mu->scheme = rc[i] == 0 ? up[i].scheme : "";
+		mu->host = rc[i] == 0 ? up[i].host : NULL;
+	}
 }
 
 /* SA's clean-up of one text match, then the scheme it gets. */
@@ -1324,57 +1389,166 @@ static void text_uri(struct collector *c, const char *s, size_t n, int is_mail,
 	collect_canon(c, uri, NULL, MSG_URI_TEXT, part, 1);
 }
 
-/* Position of the next byte ch at or after i (n if none), from a
-   cursor that only moves forward. */
+/* Cursors of one scan_text() pass: for each kind of byte, where the
+   next one lies. Starts only move forward, so an answer holds until a
+   start passes it, and each byte is looked at about once per kind
+   rather than once per start. 0 means not looked for yet; a cursor at
+   the start itself is looked for again, which costs a byte. */
+struct scan_cur {
+	size_t at, dot, colon; /* next '@', '.', ':' */
+	size_t mail_end;       /* next byte that ends an address */
+	size_t inner_end;      /* next byte after which a URI may start */
+};
+
 static size_t next_byte(const char *s, size_t i, size_t n, char ch, size_t *cur)
 {
-	if (*cur < i || *cur == (size_t)-1) {
-		const char *p = i < n ? memchr(s + i, ch, n - i) : NULL;
+	if (*cur <= i) {
+		const char *p = memchr(s + i, ch, n - i);
 		*cur = p != NULL ? (size_t)(p - s) : n;
 	}
 	return *cur;
 }
 
+static size_t next_mail_end(const char *s, size_t i, size_t n, struct scan_cur *cur)
+{
+	size_t j = cur->mail_end;
+
+	if (j <= i) {
+		for (j = i; j < n && !end_delim_email(s, j); j++)
+			;
+		cur->mail_end = j;
+	}
+	return j;
+}
+
+static size_t next_inner_end(const char *s, size_t i, size_t n, struct scan_cur *cur)
+{
+	size_t j = cur->inner_end;
+
+	if (j <= i) {
+		for (j = i; j < n && (uri_word[(unsigned char)s[j]] & UW_INNER); j++)
+			;
+		cur->inner_end = j;
+	}
+	return j;
+}
+
+/* Whether match_mail() could succeed at i: "mailto:", or an '@' within
+   251 bytes with nothing that ends an address before it. */
+static int mail_possible(const char *s, size_t i, size_t n, struct scan_cur *cur)
+{
+	size_t at = next_byte(s, i, n, '@', &cur->at);
+
+	if (prefix_ci(s + i, n - i, "mailto:"))
+		return 1;
+	return at < n && at - i <= 251 && next_mail_end(s, i, n, cur) > at;
+}
+
+/* Whether match_schemeless() could succeed at i. Its host run must hold
+   a dot that is not the run's last byte. Up to the inner end w the
+   bytes are letters, digits and '_' (host bytes, no dot) or bytes >=
+   0x80 (which end the run dotless), so the run can only go on through
+   a '-' at w, or a '.' at w with a host byte after it. */
+static int host_possible(const char *s, size_t i, size_t n, struct scan_cur *cur)
+{
+	size_t w = next_inner_end(s, i, n, cur);
+
+	if (w >= n)
+		return 0;
+	if (s[w] == '-')
+		return 1;
+	return s[w] == '.' && w + 1 < n && host_char((unsigned char)s[w + 1]);
+}
+
+/* The end of the URI starting at i (0 if none); *is_mail_r tells an
+   address match. The first byte of any match is one that does not end
+   an address, which rules out most starts (spaces, punctuation runs)
+   at once. */
+static size_t match_at(const char *s, size_t i, size_t n, struct scan_cur *cur,
+		       int *is_mail_r)
+{
+	size_t e;
+
+	*is_mail_r = 0;
+	if (end_delim_email(s, i))
+		return 0;
+	if ((e = match_known(s, i, n)) > 0)
+		return e;
+	if (mail_possible(s, i, n, cur) && (e = match_mail(s, i, n)) > 0) {
+		*is_mail_r = 1;
+		return e;
+	}
+	if (schemeless_start_ok(s, i, n) && host_possible(s, i, n, cur))
+		return match_schemeless(s, i, n);
+	return 0;
+}
+
+/* Every match holds a '.', ':' or '@' ("www1.", "http:", "mailto:",
+   "a@", "a.com") with no byte that ends an address before it, as none
+   of those bytes is one, and with something other than a URI end right
+   after it ("www.x", "http:/", "mailto:a", "a@b", "a.com"). So a start
+   can only match in the stretch of non-address-end bytes leading up to
+   such a byte q that a URI end does not follow ("end. " or "Note: " in
+   prose rule out their words): returns the first start worth trying at
+   or after i, or n if nothing further can match, and q + 1 in *live_r. */
+static size_t next_live(const char *s, size_t i, size_t n, struct scan_cur *cur,
+			size_t *live_r)
+{
+	size_t q, k;
+
+	for (;;) {
+		q = next_byte(s, i, n, '.', &cur->dot);
+		k = next_byte(s, i, n, ':', &cur->colon);
+		q = k < q ? k : q;
+		k = next_byte(s, i, n, '@', &cur->at);
+		q = k < q ? k : q;
+		if (q >= n)
+			return n;
+		if (q + 1 < n && !(uri_class[(unsigned char)s[q + 1]] & UC_END))
+			break;
+		i = q + 1;
+	}
+	for (k = q; k > i && !end_delim_email(s, k - 1); k--)
+		;
+	*live_r = q + 1;
+	return k;
+}
+
 static void scan_text(struct collector *c, const char *s, size_t n,
 		      const struct msg_part *part)
 {
-	size_t i = 0, e, at = (size_t)-1, dot = (size_t)-1;
+	struct scan_cur cur = { 0, 0, 0, 0, 0 };
+	size_t i = 0, e, live = 0;
+	int is_mail;
 
 	while (i < n && !c->full) {
-		if (!start_ok(s, i, n)) {
-			i++;
+		if (i >= live) {
+			/* past the last '.', ':' or '@' looked at: find the next */
+			i = next_live(s, i, n, &cur, &live);
+			if (i == n)
+				break;
+		}
+		if (start_ok(s, i, n) && (e = match_at(s, i, n, &cur, &is_mail)) > 0) {
+			text_uri(c, s + i, e - i, is_mail, part);
+			i = e;
 			continue;
 		}
-		/* an address needs an '@' within 251 bytes, a bare host a '.'
-		   within 252: without them those matchers cannot succeed */
-		if ((e = match_known(s, i, n)) > 0) {
-			text_uri(c, s + i, e - i, 0, part);
-		} else if ((next_byte(s, i, n, '@', &at) - i <= 251 ||
-			    prefix_ci(s + i, n - i, "mailto:")) &&
-			   (e = match_mail(s, i, n)) > 0) {
-			text_uri(c, s + i, e - i, 1, part);
-		} else if (next_byte(s, i, n, '.', &dot) - i <= 252 &&
-			   schemeless_start_ok(s, i, n) && (e = match_schemeless(s, i, n)) > 0) {
-			text_uri(c, s + i, e - i, 0, part);
-		} else {
-			i++;
-			continue;
-		}
-		i = e;
+		/* start_ok() fails after an inner byte: the next start can
+		   only be just past the first byte that is not one */
+		i = next_inner_end(s, i, n, &cur) + 1;
 	}
 }
 
 void uri_collect(struct msg *m)
 {
 	struct collector c;
-	size_t i, k, cap = 16;
+	size_t i, k;
 
 	memset(&c, 0, sizeof(c));
 	c.m = m;
 	c.max = m->limits && m->limits->max_uris ? m->limits->max_uris : WN_MSG_MAX_URIS;
-	c.set_cap = cap; /* grows with the URIs found (set_grow) */
-	c.set_uri = arena_zalloc(m->arena, cap * sizeof(*c.set_uri));
-	c.set_src = arena_zalloc(m->arena, cap * sizeof(*c.set_src));
+	set_init(m->arena, &c.seen);
+	set_init(m->arena, &c.raws);
 	for (i = 0; i < m->nparts && !c.full; i++) {
 		const struct msg_part *p = m->parts[i];
 		const char *text = NULL;

@@ -230,10 +230,54 @@ static void test_collect(void)
 	arena_free(&a);
 }
 
+/* The scanner skips prose without trying each word: sentence ends,
+   "Note:", "e.g.", a lone '@', hyphenated words, a no-break space
+   before a bare host; a repeated URI adds nothing. */
+static void test_scan(void)
+{
+	static const char *const want[] = {
+		"http://www.a.com", "http://x-y.example.org/p", "mailto:mail@b.co.uk",
+		"http://nbsp.example.com", "https://c.com/", "mailto:z@y.com",
+		"http://long-hyphen-word.info",
+	};
+	const char *text =
+		"Prose ends. Note: e.g. 3.5 and foo:bar, end@ and @. www.a.com, "
+		"x-y.example.org/p and (mail@b.co.uk) and\xc2\xa0nbsp.example.com and "
+		"https://c.com/\nmailto:z@y.com; long-hyphen-word.info done. www.a.com again.";
+	struct arena *a = arena_new(0);
+	struct msg_limits lim;
+	struct msg m;
+	struct msg_part part, *parts[1];
+	size_t i;
+
+	memset(&lim, 0, sizeof(lim));
+	lim.max_uris = WN_MSG_MAX_URIS;
+	memset(&m, 0, sizeof(m));
+	memset(&part, 0, sizeof(part));
+	m.arena = a;
+	m.limits = &lim;
+	part.ctype = "text/plain";
+	part.text = part.visible = text;
+	part.text_len = part.visible_len = strlen(text);
+	parts[0] = &part;
+	m.parts = parts;
+	m.nparts = 1;
+	m.root = &part;
+	uri_collect(&m);
+
+	test_begin("uri_collect text scanner");
+	test_assert_int(m.nuris, N_ELEMENTS(want));
+	for (i = 0; i < m.nuris && i < N_ELEMENTS(want); i++)
+		test_assert_str(m.uris[i].uri, want[i]);
+	test_end();
+	arena_free(&a);
+}
+
 int main(void)
 {
 	test_parse();
 	test_domain();
 	test_collect();
+	test_scan();
 	return test_exit();
 }
