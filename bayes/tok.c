@@ -204,11 +204,11 @@ static void tok_push(struct tok *t, uint64_t h, const char *s, size_t n)
 /* The token pre1 pre2 s (n bytes), cut at TOK_MAX_BYTES. The pieces
    are hashed where they lie; the string is only built when its text is
    kept (FNV is byte by byte, so the hash is that of the whole string). */
-static void tok_emit2(struct tok *t, const char *pre1, const char *pre2,
-		      const char *s, size_t n)
+static void tok_emit_n(struct tok *t, const char *pre1, size_t l1, const char *pre2,
+		       size_t l2, const char *s, size_t n)
 {
 	char buf[TOK_MAX_BYTES];
-	size_t l1 = strlen(pre1), l2 = strlen(pre2), len;
+	size_t len;
 	uint64_t h;
 
 	if (t->full)
@@ -229,9 +229,16 @@ static void tok_emit2(struct tok *t, const char *pre1, const char *pre2,
 	tok_push(t, h, buf, len);
 }
 
-static void tok_emit(struct tok *t, const char *prefix, const char *s, size_t n)
+/* inline: the prefixes are mostly literals, whose strlen then folds */
+static inline void tok_emit2(struct tok *t, const char *pre1, const char *pre2,
+			     const char *s, size_t n)
 {
-	tok_emit2(t, prefix, "", s, n);
+	tok_emit_n(t, pre1, strlen(pre1), pre2, strlen(pre2), s, n);
+}
+
+static inline void tok_emit(struct tok *t, const char *prefix, const char *s, size_t n)
+{
+	tok_emit_n(t, prefix, strlen(prefix), "", 0, s, n);
 }
 
 static void tok_emit_str(struct tok *t, const char *prefix, const char *s)
@@ -348,7 +355,8 @@ static int tok_url_start(const unsigned char *s, size_t start, size_t end, size_
 {
 	if (end + 3 <= len && memcmp(s + end, "://", 3) == 0)
 		return 1;
-	return end - start > 4 && strncasecmp((const char *)s + start, "www.", 4) == 0;
+	return end - start > 4 && (s[start] | 0x20) == 'w' &&
+	       strncasecmp((const char *)s + start, "www.", 4) == 0;
 }
 
 /* Calls fn for each word of text (rules at the top). */
@@ -729,7 +737,8 @@ static void tok_header_name(struct tok *t, const char *name)
 	char f[64];
 	size_t n = strlen(name);
 
-	if (strncasecmp(name, "x-spam-", 7) == 0 || strncasecmp(name, "x-winnow-", 9) == 0)
+	if ((name[0] | 0x20) == 'x' &&
+	    (strncasecmp(name, "x-spam-", 7) == 0 || strncasecmp(name, "x-winnow-", 9) == 0))
 		return;
 	if (n > sizeof(f))
 		n = sizeof(f);

@@ -141,6 +141,11 @@ static void test_bounds_and_errors(void)
 	test_assert(!mailbox_is_mbox("From a\nX: y\n\nbody\n", 18));
 	test_assert(mailbox_is_mbox("From a\nX: y\n\nFrom b\nX: z\n", 25));
 	test_assert(!mailbox_is_mbox("X: y\n\nFrom b\n", 13));
+	/* CRLF blank line; a From_ not after a blank line; one in the body text */
+	test_assert(mailbox_is_mbox("From a\r\nX: y\r\n\r\nFrom b\r\n", 24));
+	test_assert(!mailbox_is_mbox("From a\nX: y\nFrom b\n", 19));
+	test_assert(!mailbox_is_mbox("From a\nX: y\n\nsaid: From b\n", 26));
+	test_assert(mailbox_is_mbox("From a\n\nFrom b\n", 15));
 	test_end();
 }
 
