@@ -125,18 +125,54 @@ static const struct known_tag known_tags[] = {
 	{ "xmp", EL_TRICK | EL_WS },
 };
 
+/* Tags the renderer treats specially, looked up once per distinct name
+   so that per-tag decisions compare numbers, not strings. */
+enum tag_id {
+	TAG_OTHER,
+	TAG_DEFAULT, /* bottom of the style stack */
+	TAG_A, TAG_AREA, TAG_BASE, TAG_BASEFONT, TAG_BGSOUND, TAG_BIG,
+	TAG_BODY, TAG_BR, TAG_DD, TAG_DIV, TAG_DT, TAG_EMBED, TAG_FONT,
+	TAG_FORM, TAG_FRAME, TAG_HN, TAG_IFRAME, TAG_IMG, TAG_LI, TAG_LINK,
+	TAG_META, TAG_OBJECT, TAG_P, TAG_PLAINTEXT, TAG_SCRIPT, TAG_SMALL,
+	TAG_SPAN, TAG_STYLE, TAG_TABLE, TAG_TD, TAG_TH, TAG_TITLE, TAG_TR,
+	TAG_XMP,
+};
+
+struct tag_name_id {
+	const char *name;
+	enum tag_id id;
+};
+
+/* sorted by name, for bsearch */
+static const struct tag_name_id tag_ids[] = {
+	{ "a", TAG_A }, { "area", TAG_AREA }, { "base", TAG_BASE },
+	{ "basefont", TAG_BASEFONT }, { "bgsound", TAG_BGSOUND },
+	{ "big", TAG_BIG }, { "body", TAG_BODY }, { "br", TAG_BR },
+	{ "dd", TAG_DD }, { "div", TAG_DIV }, { "dt", TAG_DT },
+	{ "embed", TAG_EMBED }, { "font", TAG_FONT }, { "form", TAG_FORM },
+	{ "frame", TAG_FRAME }, { "h1", TAG_HN }, { "h2", TAG_HN },
+	{ "h3", TAG_HN }, { "h4", TAG_HN }, { "h5", TAG_HN }, { "h6", TAG_HN },
+	{ "iframe", TAG_IFRAME }, { "img", TAG_IMG }, { "li", TAG_LI },
+	{ "link", TAG_LINK }, { "meta", TAG_META }, { "object", TAG_OBJECT },
+	{ "p", TAG_P }, { "plaintext", TAG_PLAINTEXT }, { "script", TAG_SCRIPT },
+	{ "small", TAG_SMALL }, { "span", TAG_SPAN }, { "style", TAG_STYLE },
+	{ "table", TAG_TABLE }, { "td", TAG_TD }, { "th", TAG_TH },
+	{ "title", TAG_TITLE }, { "tr", TAG_TR }, { "xmp", TAG_XMP },
+};
+
 struct tagstat {
-	char name[HTML_TAG_NAME_MAX + 1];
+	const char *name;
+	unsigned int hash;
 	const struct known_tag *known;
+	enum tag_id id;
 	unsigned int starts;
 	long inside;
-	int used; /* slot taken */
 	int seen; /* the tag occurred (slots for script, style, a, title
 		     are taken up front) */
 };
 
 struct style {
-	const char *tag; /* a known_tags name, or "default" */
+	enum tag_id tag; /* a style element, or TAG_DEFAULT */
 	int fg, bg;
 	int size;
 	unsigned int display_none : 1;
@@ -175,7 +211,11 @@ struct html_info {
 	struct tbuf abuf;    /* decoded attribute names and values */
 	struct tbuf cbuf;    /* collapsed text of the current event */
 
-	struct tagstat *tags_tab; /* open addressing, 2*HTML_MAX_TAG_NAMES */
+	/* Open addressing over 2*HTML_MAX_TAG_NAMES slots holding 1 + an
+	   index into tag_stats (0: free). Only the small index table is
+	   zeroed per document; facts come out in slot order. */
+	uint16_t *tag_index;
+	struct tagstat *tag_stats; /* HTML_MAX_TAG_NAMES, filled in order */
 	size_t ntags_distinct;
 	struct tagstat *ts_script, *ts_style, *ts_a, *ts_title;
 
@@ -260,6 +300,25 @@ static void add_limited(struct html_info *h, struct tbuf *b, const char *s,
 
 /* ---- characters --------------------------------------------------- */
 
+/* Byte classes for the tag scanner: what ends a tag name, an attribute
+   name, a bare attribute value. */
+#define CC_SPACE 0x01
+#define CC_NAME_END 0x02 /* space, '/', '>' */
+#define CC_ATTR_END 0x04 /* space, '=', '>' */
+#define CC_VALUE_END 0x08 /* space, '>' */
+#define CC_WS (CC_SPACE | CC_NAME_END | CC_ATTR_END | CC_VALUE_END)
+
+static const unsigned char byte_class[256] = {
+	['\t'] = CC_WS, ['\n'] = CC_WS, ['\v'] = CC_WS, ['\f'] = CC_WS,
+	['\r'] = CC_WS, [' '] = CC_WS, ['/'] = CC_NAME_END, ['='] = CC_ATTR_END,
+	['>'] = CC_NAME_END | CC_ATTR_END | CC_VALUE_END,
+};
+
+static int byte_is(char c, unsigned int cls)
+{
+	return (byte_class[(unsigned char)c] & cls) != 0;
+}
+
 static int is_space(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
@@ -317,13 +376,26 @@ static size_t utf8_encode(unsigned int cp, char *out)
 	return 4;
 }
 
+#define BYTES8(b) ((uint64_t)(b) * 0x0101010101010101u)
+
+/* Characters (not bytes) of UTF-8 text; ASCII eight bytes at a time. */
 static size_t utf8_chars(const char *s, size_t n)
 {
-	size_t i, count = 0;
+	size_t i = 0, count = 0;
 
-	for (i = 0; i < n; i++) {
+	while (i < n) {
+		uint64_t x;
+		if (n - i >= 8) {
+			memcpy(&x, s + i, 8);
+			if ((x & BYTES8(0x80)) == 0) {
+				count += 8; /* ASCII */
+				i += 8;
+				continue;
+			}
+		}
 		if (((unsigned char)s[i] & 0xc0) != 0x80)
 			count++;
+		i++;
 	}
 	return count;
 }
@@ -460,27 +532,70 @@ static unsigned int name_hash(const char *s)
 	return hv;
 }
 
+static int tag_id_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct tag_name_id *)elem)->name);
+}
+
+static enum tag_id tag_id_lookup(const char *name)
+{
+	const struct tag_name_id *t;
+
+	t = bsearch(name, tag_ids, N_ELEMENTS(tag_ids), sizeof(tag_ids[0]),
+		    tag_id_cmp);
+	return t ? t->id : TAG_OTHER;
+}
+
+/* strcmp() == 0 for the short names here, without a library call. */
+static int str_eq(const char *a, const char *b)
+{
+	while (*a != '\0' && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
+/* The index slot where name is, or the free one where it would go. */
+static size_t tag_probe(const struct html_info *h, const char *name,
+			unsigned int hv)
+{
+	size_t mask = 2 * HTML_MAX_TAG_NAMES - 1;
+	size_t i = hv & mask;
+
+	while (h->tag_index[i] != 0) {
+		const struct tagstat *t = &h->tag_stats[h->tag_index[i] - 1];
+		if (t->hash == hv && str_eq(t->name, name))
+			break;
+		i = (i + 1) & mask;
+	}
+	return i;
+}
+
 /* The stats slot for a tag name, created on first sight; NULL when the
    table is full (the tag still counts in the totals). */
 static struct tagstat *tag_slot(struct html_info *h, const char *name)
 {
-	size_t mask = 2 * HTML_MAX_TAG_NAMES - 1;
-	size_t i = name_hash(name) & mask;
+	unsigned int hv = name_hash(name);
+	size_t i = tag_probe(h, name, hv);
+	struct tagstat *t;
 
-	while (h->tags_tab[i].used) {
-		if (strcmp(h->tags_tab[i].name, name) == 0)
-			return &h->tags_tab[i];
-		i = (i + 1) & mask;
-	}
+	if (h->tag_index[i] != 0)
+		return &h->tag_stats[h->tag_index[i] - 1];
 	if (h->ntags_distinct >= HTML_MAX_TAG_NAMES) {
 		h->flags |= MSG_F_HTML_LIMIT;
 		return NULL;
 	}
-	h->ntags_distinct++;
-	h->tags_tab[i].used = 1;
-	strcpy(h->tags_tab[i].name, name);
-	h->tags_tab[i].known = known_lookup(name);
-	return &h->tags_tab[i];
+	t = &h->tag_stats[h->ntags_distinct++];
+	h->tag_index[i] = (uint16_t)h->ntags_distinct;
+	t->name = arena_strdup(h->a, name);
+	t->hash = hv;
+	t->known = known_lookup(name);
+	t->id = tag_id_lookup(name);
+	t->starts = 0;
+	t->inside = 0;
+	t->seen = 0;
+	return t;
 }
 
 /* ---- display ------------------------------------------------------ */
@@ -507,6 +622,38 @@ static void note_last(struct html_info *h, const char *s, size_t n, int ws,
 	h->last_word_end = n > 0 && is_wordish((unsigned char)s[n - 1]);
 }
 
+/* Whitespace runs of s[0..n) to one space, NBSP to a space of its own
+   (not merged), into o. Branch-free per ASCII byte, for the same reason
+   as count_spaces. */
+static void collapse_ws(struct html_info *h, struct tbuf *o, const char *s,
+			size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i;
+	int prev = 0; /* the last byte written closed a whitespace run */
+	char *w;
+
+	o->len = 0;
+	tb_reserve(h->a, o, n);
+	w = o->p;
+	for (i = 0; i < n; i++) {
+		unsigned char c = u[i];
+		int sp;
+		if (c == 0xc2 && i + 1 < n && u[i + 1] == 0xa0) {
+			*w++ = ' ';
+			i++;
+			prev = 0;
+			continue;
+		}
+		sp = c == ' ' || (unsigned char)(c - '\t') < 5;
+		*w = sp ? ' ' : (char)c;
+		w += !(sp & prev);
+		prev = sp;
+	}
+	*w = '\0';
+	o->len = (size_t)(w - o->p);
+}
+
 /* SA's display_text: whitespace elements trim one trailing space of a
    visible text element before them; text elements collapse whitespace
    and lose a leading space after a whitespace element. */
@@ -526,24 +673,9 @@ static void display(struct html_info *h, const char *s, size_t n, enum disp kind
 	}
 
 	struct tbuf *o = &h->cbuf;
-	size_t i = 0, start;
-	o->len = 0;
-	tb_reserve(h->a, o, n);
-	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-		if (is_space(c)) {
-			while (i < n && is_space((unsigned char)s[i]))
-				i++;
-			o->p[o->len++] = ' ';
-		} else if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] == 0xa0) {
-			o->p[o->len++] = ' ';
-			i += 2;
-		} else {
-			o->p[o->len++] = (char)c;
-			i++;
-		}
-	}
-	o->p[o->len] = '\0';
+	size_t start;
+
+	collapse_ws(h, o, s, n);
 	start = 0;
 	if (kind == DISP_VISIBLE && h->last_exists && h->last_ws && o->len > 0 &&
 	    o->p[0] == ' ')
@@ -829,28 +961,41 @@ static void style_attr(struct style *st, const struct style *parent, const char 
 		st->fg = st->bg;
 }
 
-static int attr_ok(const char *tag, const char *name)
+/* The presentational attributes SA reads on each style element. */
+static int attr_ok(enum tag_id tag, const char *name)
 {
-	static const struct {
-		const char *tag, *attrs;
-	} ok[] = {
-		{ "basefont", " color face size " },
-		{ "body", " text bgcolor link alink vlink background " },
-		{ "font", " color face size " },
-		{ "table", " bgcolor style " }, { "td", " bgcolor style " },
-		{ "tr", " bgcolor style " },    { "span", " style " },
-		{ "p", " style " },             { "div", " style " },
-		{ "a", " style " },
-	};
-	char key[40];
-	size_t i;
+	static const char *const font[] = { "color", "face", "size", NULL };
+	static const char *const body[] = { "text", "bgcolor", "link", "alink",
+					    "vlink", "background", NULL };
+	static const char *const table[] = { "bgcolor", "style", NULL };
+	static const char *const other[] = { "style", NULL };
+	const char *const *ok;
 
-	if (strlen(name) > 30)
+	switch (tag) {
+	case TAG_BASEFONT:
+	case TAG_FONT:
+		ok = font;
+		break;
+	case TAG_BODY:
+		ok = body;
+		break;
+	case TAG_TABLE:
+	case TAG_TD:
+	case TAG_TR:
+		ok = table;
+		break;
+	case TAG_SPAN:
+	case TAG_P:
+	case TAG_DIV:
+	case TAG_A:
+		ok = other;
+		break;
+	default:
 		return 0;
-	snprintf(key, sizeof(key), " %s ", name);
-	for (i = 0; i < N_ELEMENTS(ok); i++) {
-		if (strcmp(ok[i].tag, tag) == 0)
-			return strstr(ok[i].attrs, key) != NULL;
+	}
+	for (; *ok != NULL; ok++) {
+		if ((*ok)[0] == name[0] && strcmp(*ok, name) == 0)
+			return 1;
 	}
 	return 0;
 }
@@ -859,19 +1004,20 @@ static const struct attr *attr_get(const struct attr *v, size_t n, const char *n
 {
 	size_t i;
 
+	/* the first byte first: most attributes differ there */
 	for (i = 0; i < n; i++) {
-		if (strcmp(v[i].name, name) == 0)
+		if (v[i].name[0] == name[0] && strcmp(v[i].name, name) == 0)
 			return &v[i];
 	}
 	return NULL;
 }
 
-static int stack_has(const struct html_info *h, const char *tag)
+static int stack_has(const struct html_info *h, enum tag_id tag)
 {
 	size_t i;
 
 	for (i = 0; i < h->depth; i++) {
-		if (strcmp(h->stack[i].tag, tag) == 0)
+		if (h->stack[i].tag == tag)
 			return 1;
 	}
 	return 0;
@@ -879,30 +1025,25 @@ static int stack_has(const struct html_info *h, const char *tag)
 
 /* Optional end tags: a new <td> closes an open td (and fonts in it),
    a new <tr> closes td and tr. */
-static void close_table_tag(struct html_info *h, const char *tag)
+static void close_table_tag(struct html_info *h, enum tag_id tag)
 {
 	if (!stack_has(h, tag))
 		return;
 	while (h->depth > 1) {
-		const char *top = h->stack[h->depth - 1].tag;
-		if ((strcmp(tag, "td") == 0 &&
-		     (strcmp(top, "font") == 0 || strcmp(top, "td") == 0)) ||
-		    (strcmp(tag, "tr") == 0 &&
-		     (strcmp(top, "font") == 0 || strcmp(top, "td") == 0 ||
-		      strcmp(top, "tr") == 0)))
+		enum tag_id top = h->stack[h->depth - 1].tag;
+		if (top == TAG_FONT || top == TAG_TD || (tag == TAG_TR && top == TAG_TR))
 			h->depth--;
 		else
 			break;
 	}
 }
 
-static void close_tag(struct html_info *h, const char *tag)
+static void close_tag(struct html_info *h, enum tag_id tag)
 {
 	if (!stack_has(h, tag))
 		return;
 	while (h->depth > 1) {
-		const char *top = h->stack[--h->depth].tag;
-		if (strcmp(top, tag) == 0)
+		if (h->stack[--h->depth].tag == tag)
 			break;
 	}
 }
@@ -949,26 +1090,26 @@ static void style_push(struct html_info *h, const struct style *st)
 }
 
 /* SA's text_style for a start tag of a known style element. */
-static void style_open(struct html_info *h, const struct known_tag *kt,
+static void style_open(struct html_info *h, enum tag_id id,
 		       const struct attr *av, size_t na)
 {
-	const char *tag = strcmp(kt->name, "th") == 0 ? "td" : kt->name;
+	enum tag_id tag = id == TAG_TH ? TAG_TD : id;
 	const struct attr *at;
 	struct style st;
 	size_t i;
 	int v, sign;
 
-	if (strcmp(tag, "basefont") == 0 && (at = attr_get(av, na, "size")) != NULL &&
+	if (tag == TAG_BASEFONT && (at = attr_get(av, na, "size")) != NULL &&
 	    parse_int_prefix(at->value, &v, &sign) == 0 && sign == 0) {
 		h->basefont = v;
 		return;
 	}
-	if (strcmp(tag, "td") == 0 || strcmp(tag, "tr") == 0)
+	if (tag == TAG_TD || tag == TAG_TR)
 		close_table_tag(h, tag);
 	st = h->stack[h->depth - 1];
 	st.tag = tag;
-	if (strcmp(tag, "big") == 0 || strcmp(tag, "small") == 0) {
-		st.size += tag[0] == 'b' ? 1 : -1;
+	if (tag == TAG_BIG || tag == TAG_SMALL) {
+		st.size += tag == TAG_BIG ? 1 : -1;
 		style_push(h, &st);
 		return;
 	}
@@ -1471,19 +1612,17 @@ static const char *refresh_url(struct html_info *h, const char *c)
 	return arena_strndup(h->a, u, n);
 }
 
-static long html_uri(struct html_info *h, const char *tag, const struct attr *av,
-		     size_t na)
+static long html_uri(struct html_info *h, const char *tag, enum tag_id id,
+		     const struct attr *av, size_t na)
 {
 	const struct attr *at;
 	long idx = -1;
 	size_t i;
 
-	if (strcmp(tag, "body") == 0 || strcmp(tag, "table") == 0 ||
-	    strcmp(tag, "tr") == 0 || strcmp(tag, "td") == 0) {
+	if (id == TAG_BODY || id == TAG_TABLE || id == TAG_TR || id == TAG_TD) {
 		if ((at = attr_get(av, na, "background")) != NULL)
 			push_uri(h, tag, at->value);
-	} else if (strcmp(tag, "a") == 0 || strcmp(tag, "area") == 0 ||
-		   strcmp(tag, "link") == 0) {
+	} else if (id == TAG_A || id == TAG_AREA || id == TAG_LINK) {
 		at = attr_get(av, na, "href");
 		for (i = 0; at == NULL && i < na; i++) {
 			/* badly formed "xyz/href=" attributes still count */
@@ -1495,9 +1634,8 @@ static long html_uri(struct html_info *h, const char *tag, const struct attr *av
 			idx = push_uri(h, tag, strip_bom(h, at->value));
 		if ((at = attr_get(av, na, "data-saferedirecturl")) != NULL)
 			push_uri(h, tag, at->value);
-	} else if (strcmp(tag, "img") == 0 || strcmp(tag, "frame") == 0 ||
-		   strcmp(tag, "iframe") == 0 || strcmp(tag, "embed") == 0 ||
-		   strcmp(tag, "script") == 0 || strcmp(tag, "bgsound") == 0) {
+	} else if (id == TAG_IMG || id == TAG_FRAME || id == TAG_IFRAME ||
+		   id == TAG_EMBED || id == TAG_SCRIPT || id == TAG_BGSOUND) {
 		at = attr_get(av, na, "src");
 		for (i = 0; at == NULL && i < na; i++) {
 			const char *sl = strstr(av[i].name, "/src");
@@ -1506,13 +1644,13 @@ static long html_uri(struct html_info *h, const char *tag, const struct attr *av
 		}
 		if (at != NULL)
 			push_uri(h, tag, at->value);
-	} else if (strcmp(tag, "form") == 0) {
+	} else if (id == TAG_FORM) {
 		if ((at = attr_get(av, na, "action")) != NULL)
 			push_uri(h, tag, at->value);
-	} else if (strcmp(tag, "base") == 0) {
+	} else if (id == TAG_BASE) {
 		if ((at = attr_get(av, na, "href")) != NULL && at->value[0] != '\0')
 			set_base(h, at->value);
-	} else if (strcmp(tag, "meta") == 0) {
+	} else if (id == TAG_META) {
 		const struct attr *he = attr_get(av, na, "http-equiv");
 		const struct attr *ct = attr_get(av, na, "content");
 		const char *u;
@@ -1600,15 +1738,15 @@ static void anchor_add(struct html_info *h, const char *s, size_t n, int raw_onl
 		tb_add(h->a, &an->text, s, n, HTML_ANCHOR_MAX);
 }
 
-static void html_tests(struct html_info *h, const char *tag, const struct attr *av,
+static void html_tests(struct html_info *h, enum tag_id id, const struct attr *av,
 		       size_t na, long link)
 {
 	const struct attr *at, *w, *ht;
 
-	if (strcmp(tag, "font") == 0 && (at = attr_get(av, na, "face")) != NULL &&
+	if (id == TAG_FONT && (at = attr_get(av, na, "face")) != NULL &&
 	    !font_face_ok(at->value))
 		h->font_face_bad = 1;
-	if (strcmp(tag, "img") == 0) {
+	if (id == TAG_IMG) {
 		if (h->ts_a->inside > 0)
 			anchor_add(h, "<img>\n", 6, 1);
 		w = attr_get(av, na, "width");
@@ -1622,12 +1760,12 @@ static void html_tests(struct html_info *h, const char *tag, const struct attr *
 			h->image_area += (double)wd * (double)hd;
 		}
 	}
-	if (strcmp(tag, "form") == 0 && (at = attr_get(av, na, "action")) != NULL &&
+	if (id == TAG_FORM && (at = attr_get(av, na, "action")) != NULL &&
 	    contains_ci(at->value, "mailto:"))
 		h->form_action_mailto = 1;
-	if (strcmp(tag, "object") == 0 || strcmp(tag, "embed") == 0)
+	if (id == TAG_OBJECT || id == TAG_EMBED)
 		h->embeds = 1;
-	if (strcmp(tag, "a") == 0) {
+	if (id == TAG_A) {
 		if (h->anchors.count < h->max_links) {
 			struct anchor *an = ARENA_VEC_PUSH(h->a, &h->anchors, struct anchor);
 			an->link = link;
@@ -1635,12 +1773,12 @@ static void html_tests(struct html_info *h, const char *tag, const struct attr *
 			h->flags |= MSG_F_HTML_LIMIT;
 		}
 	}
-	if (strcmp(tag, "title") == 0) {
+	if (id == TAG_TITLE) {
 		h->title_index++;
 		if (h->titles.count < h->max_links)
 			(void)ARENA_VEC_PUSH(h->a, &h->titles, struct tbuf);
 	}
-	if (strcmp(tag, "meta") == 0) {
+	if (id == TAG_META) {
 		const struct attr *he = attr_get(av, na, "http-equiv");
 		const struct attr *ct = attr_get(av, na, "content");
 		const char *c;
@@ -1743,17 +1881,26 @@ static void html_text(struct html_info *h, const char *s, size_t n)
 	display(h, s, n, invisible ? DISP_INVISIBLE : DISP_VISIBLE);
 }
 
-static void html_whitespace(struct html_info *h, const char *tag)
+static void html_whitespace(struct html_info *h, enum tag_id id)
 {
-	if (strcmp(tag, "br") == 0 || strcmp(tag, "div") == 0)
+	switch (id) {
+	case TAG_BR:
+	case TAG_DIV:
 		display(h, "\n", 1, DISP_WS);
-	else if (strcmp(tag, "li") == 0 || strcmp(tag, "th") == 0 ||
-		 strcmp(tag, "td") == 0 || strcmp(tag, "dt") == 0 ||
-		 strcmp(tag, "dd") == 0 || strcmp(tag, "embed") == 0 ||
-		 (tag[0] == 'h' && tag[1] >= '1' && tag[1] <= '6' && tag[2] == '\0'))
+		break;
+	case TAG_LI:
+	case TAG_TH:
+	case TAG_TD:
+	case TAG_DT:
+	case TAG_DD:
+	case TAG_EMBED:
+	case TAG_HN:
 		display(h, " ", 1, DISP_WS);
-	else
+		break;
+	default:
 		display(h, "\n\n", 2, DISP_WS);
+		break;
+	}
 }
 
 /* "o:p", "st1:place": Office namespace tags, counted as elements. */
@@ -1779,12 +1926,14 @@ static int maybe_namespace(const char *name)
 	return *p == '\0';
 }
 
-/* SA's html_tag: num is +1 for a start tag, -1 for an end tag. */
-static void html_tag(struct html_info *h, const char *name, const struct attr *av,
-		     size_t na, int num)
+/* SA's html_tag: num is +1 for a start tag, -1 for an end tag. Returns
+   the tag's id. */
+static enum tag_id html_tag(struct html_info *h, const char *name,
+			    const struct attr *av, size_t na, int num)
 {
 	struct tagstat *t = tag_slot(h, name);
 	const struct known_tag *kt = t ? t->known : known_lookup(name);
+	enum tag_id id = t ? t->id : tag_id_lookup(name);
 	int ns = maybe_namespace(name);
 	int seen = t ? t->seen : 1;
 	long link = -1;
@@ -1808,20 +1957,21 @@ static void html_tag(struct html_info *h, const char *name, const struct attr *a
 			t->starts++;
 	}
 	if (ns || kt == NULL || !(kt->flags & (EL_ELEM | EL_TRICK)))
-		return;
+		return id;
 	if (kt->flags & EL_STYLE) {
 		if (num > 0)
-			style_open(h, kt, av, na);
-		else if (strcmp(kt->name, "body") != 0)
-			close_tag(h, strcmp(kt->name, "th") == 0 ? "td" : kt->name);
+			style_open(h, id, av, na);
+		else if (id != TAG_BODY)
+			close_tag(h, id == TAG_TH ? TAG_TD : id);
 	}
 	if (kt->flags & EL_WS)
-		html_whitespace(h, kt->name);
+		html_whitespace(h, id);
 	if (num > 0) {
 		if (kt->flags & EL_URI)
-			link = html_uri(h, kt->name, av, na);
-		html_tests(h, kt->name, av, na, link);
+			link = html_uri(h, kt->name, id, av, na);
+		html_tests(h, id, av, na, link);
 	}
+	return id;
 }
 
 /* ---- tokenizer ---------------------------------------------------- */
@@ -1869,6 +2019,29 @@ static const char *find_ci(const char *p, const char *end, const char *needle)
 	return NULL;
 }
 
+/* The first c in [p, end), or end. */
+static const char *find_byte(const char *p, const char *end, char c)
+{
+	const char *q = memchr(p, c, (size_t)(end - p));
+
+	return q ? q : end;
+}
+
+/* The first double quote (dquote_len) in [p, end), or end: the first
+   '"' unless a curly quote comes before it (rare, so looked for only
+   in between). */
+static const char *find_dquote(const char *p, const char *end)
+{
+	const char *q = find_byte(p, end, '"'), *c;
+
+	while ((c = memchr(p, 0xe2, (size_t)(q - p))) != NULL) {
+		if (dquote_len(c, end) > 0)
+			return c;
+		p = c + 1;
+	}
+	return q;
+}
+
 struct attr_off {
 	size_t name, value;
 };
@@ -1884,7 +2057,7 @@ static const char *parse_tag(struct html_info *h, const char *lt, const char *en
 	size_t na = 0, i, n;
 
 	ns = p;
-	while (p < end && !is_space((unsigned char)*p) && *p != '/' && *p != '>')
+	while (p < end && !byte_is(*p, CC_NAME_END))
 		p++;
 	lowercase_copy(name, HTML_TAG_NAME_MAX + 1, ns, (size_t)(p - ns));
 	h->abuf.len = 0;
@@ -1899,7 +2072,7 @@ static const char *parse_tag(struct html_info *h, const char *lt, const char *en
 		if (*p == '>')
 			break;
 		an = p++;
-		while (p < end && !is_space((unsigned char)*p) && *p != '=' && *p != '>')
+		while (p < end && !byte_is(*p, CC_ATTR_END))
 			p++;
 		ane = p;
 		while (p < end && is_space((unsigned char)*p))
@@ -1913,8 +2086,7 @@ static const char *parse_tag(struct html_info *h, const char *lt, const char *en
 			if ((ql = dquote_len(p, end)) > 0 || *p == '\'') {
 				const char *q = p + (ql ? ql : 1);
 				v = q;
-				while (q < end && (ql ? dquote_len(q, end) == 0 : *q != '\''))
-					q++;
+				q = ql ? find_dquote(q, end) : find_byte(q, end, '\'');
 				if (q < end) {
 					ve = q;
 					p = q + (ql ? dquote_len(q, end) : 1);
@@ -1927,7 +2099,7 @@ static const char *parse_tag(struct html_info *h, const char *lt, const char *en
 				}
 			} else {
 				v = p;
-				while (p < end && !is_space((unsigned char)*p) && *p != '>')
+				while (p < end && !byte_is(*p, CC_VALUE_END))
 					p++;
 				ve = p;
 			}
@@ -1941,9 +2113,8 @@ static const char *parse_tag(struct html_info *h, const char *lt, const char *en
 			n = HTML_TAG_NAME_MAX;
 		offs[na].name = h->abuf.len;
 		tb_reserve(h->a, &h->abuf, n + 1);
-		for (i = 0; i < n; i++)
-			h->abuf.p[h->abuf.len++] = (char)lower((unsigned char)an[i]);
-		h->abuf.p[h->abuf.len++] = '\0';
+		lowercase_copy(h->abuf.p + h->abuf.len, n + 1, an, n);
+		h->abuf.len += n + 1;
 		offs[na].value = h->abuf.len;
 		if (v != NULL)
 			decode_into(h, &h->abuf, v, (size_t)(ve - v), 1, SIZE_MAX);
@@ -1951,7 +2122,9 @@ static const char *parse_tag(struct html_info *h, const char *lt, const char *en
 		h->abuf.p[h->abuf.len++] = '\0';
 		/* the first of duplicate attributes wins, as in browsers */
 		for (i = 0; i < na; i++) {
-			if (strcmp(h->abuf.p + offs[i].name, h->abuf.p + offs[na].name) == 0)
+			const char *a1 = h->abuf.p + offs[i].name;
+			const char *a2 = h->abuf.p + offs[na].name;
+			if (a1[0] == a2[0] && strcmp(a1, a2) == 0)
 				break;
 		}
 		if (i == na)
@@ -1967,31 +2140,34 @@ static const char *parse_tag(struct html_info *h, const char *lt, const char *en
 
 /* Content of script/style/xmp/plaintext up to its end tag. Returns
    where parsing resumes. */
-static const char *raw_text(struct html_info *h, const char *name, const char *p,
-			    const char *end)
+static const char *raw_text(struct html_info *h, const char *name, enum tag_id id,
+			    const char *p, const char *end)
 {
 	char closing[HTML_TAG_NAME_MAX + 4];
+	size_t nl = strlen(name);
 	const char *e, *gt;
 
-	if (strcmp(name, "plaintext") == 0) {
+	if (id == TAG_PLAINTEXT) {
 		flush_text(h, p, (size_t)(end - p));
 		return end;
 	}
-	snprintf(closing, sizeof(closing), "</%s", name);
+	closing[0] = '<';
+	closing[1] = '/';
+	memcpy(closing + 2, name, nl + 1);
 	for (e = p; (e = find_ci(e, end, closing)) != NULL; e++) {
-		const char *after = e + strlen(closing);
+		const char *after = e + 2 + nl;
 		if (after >= end || is_space((unsigned char)*after) || *after == '>' ||
 		    *after == '/')
 			break;
 	}
 	if (e == NULL) {
 		html_text(h, p, (size_t)(end - p));
-		if (strcmp(name, "xmp") != 0)
+		if (id != TAG_XMP)
 			html_tag(h, name, NULL, 0, -1);
 		return end;
 	}
 	if (e > p) {
-		if (strcmp(name, "xmp") == 0)
+		if (id == TAG_XMP)
 			flush_text(h, p, (size_t)(e - p));
 		else
 			html_text(h, p, (size_t)(e - p));
@@ -2007,6 +2183,7 @@ static void tokenize(struct html_info *h, const char *html, size_t len)
 	char name[HTML_TAG_NAME_MAX + 1];
 	struct attr av[HTML_MAX_ATTRS];
 	size_t na;
+	enum tag_id id;
 
 	while (p < end) {
 		const char *lt = memchr(p, '<', (size_t)(end - p)), *after, *q;
@@ -2020,14 +2197,14 @@ static void tokenize(struct html_info *h, const char *html, size_t len)
 			if (after == NULL)
 				break; /* no '>' left: the rest is text */
 			flush_text(h, text, (size_t)(lt - text));
-			html_tag(h, name, av, na, +1);
+			id = html_tag(h, name, av, na, +1);
 			p = text = after;
-			if (strcmp(name, "script") == 0 || strcmp(name, "style") == 0 ||
-			    strcmp(name, "xmp") == 0 || strcmp(name, "plaintext") == 0)
-				p = text = raw_text(h, name, p, end);
+			if (id == TAG_SCRIPT || id == TAG_STYLE || id == TAG_XMP ||
+			    id == TAG_PLAINTEXT)
+				p = text = raw_text(h, name, id, p, end);
 		} else if (c == '/' && lt + 2 < end && is_alpha((unsigned char)lt[2])) {
 			q = lt + 2;
-			while (q < end && !is_space((unsigned char)*q) && *q != '/' && *q != '>')
+			while (q < end && !byte_is(*q, CC_NAME_END))
 				q++;
 			lowercase_copy(name, sizeof(name), lt + 2, (size_t)(q - lt - 2));
 			after = memchr(q, '>', (size_t)(end - q));
@@ -2118,28 +2295,35 @@ static void fact_add(struct html_info *h, struct arena_vec *v, const char *key,
 	f->value = value;
 }
 
+/* NBSP, U+2000..U+200A, U+2028, U+2029, U+202F or U+3000 at s: their
+   UTF-8 length, else 0. */
+static size_t wide_space_len(const unsigned char *s, size_t n)
+{
+	if (s[0] == 0xc2 && n >= 2 && s[1] == 0xa0)
+		return 2;
+	if (s[0] == 0xe2 && n >= 3 && s[1] == 0x80 &&
+	    ((s[2] >= 0x80 && s[2] <= 0x8a) || s[2] == 0xa8 || s[2] == 0xa9 ||
+	     s[2] == 0xaf))
+		return 3;
+	if (s[0] == 0xe3 && n >= 3 && s[1] == 0x80 && s[2] == 0x80)
+		return 3;
+	return 0;
+}
+
+/* Whitespace characters of s. The bytes after the lead byte of a wide
+   space are neither ASCII nor lead bytes, so each byte can be tested
+   on its own without skipping; the ASCII test is branch-free because
+   spaces and letters alternate too often for a branch to predict. */
 static size_t count_spaces(const char *s, size_t n)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	size_t i, sp = 0;
 
 	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (is_space(c)) {
-			sp++;
-		} else if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] == 0xa0) {
-			sp++;
-			i++;
-		} else if (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
-			   (((unsigned char)s[i + 2] >= 0x80 && (unsigned char)s[i + 2] <= 0x8a) ||
-			    (unsigned char)s[i + 2] == 0xa8 || (unsigned char)s[i + 2] == 0xa9 ||
-			    (unsigned char)s[i + 2] == 0xaf)) {
-			sp++;
-			i += 2;
-		} else if (c == 0xe3 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
-			   (unsigned char)s[i + 2] == 0x80) {
-			sp++;
-			i += 2;
-		}
+		unsigned char c = u[i];
+		sp += (size_t)(c == ' ') | (size_t)((unsigned char)(c - '\t') < 5);
+		if (c >= 0xc2)
+			sp += wide_space_len(u + i, n - i) != 0;
 	}
 	return sp;
 }
@@ -2215,11 +2399,15 @@ static void finish(struct html_info *h)
 	if (h->uri_truncated)
 		fact_add(h, &facts, "uri_truncated", 1);
 	for (i = 0; i < 2 * HTML_MAX_TAG_NAMES; i++) {
-		const struct tagstat *t = &h->tags_tab[i];
-		if (!t->used || !t->seen)
+		const struct tagstat *t;
+		if (h->tag_index[i] == 0)
 			continue;
-		fact_add(h, &facts, arena_printf(h->a, "tag_%s", t->name), t->starts);
-		fact_add(h, &facts, arena_printf(h->a, "inside_%s", t->name), (double)t->inside);
+		t = &h->tag_stats[h->tag_index[i] - 1];
+		if (!t->seen)
+			continue;
+		fact_add(h, &facts, arena_strcat(h->a, "tag_", t->name, (char *)NULL), t->starts);
+		fact_add(h, &facts, arena_strcat(h->a, "inside_", t->name, (char *)NULL),
+			 (double)t->inside);
 	}
 	h->facts = facts.v;
 	h->nfacts = facts.count;
@@ -2242,13 +2430,14 @@ struct html_info *html_render(struct arena *a, const char *html, size_t len,
 	h->max_depth = lim && lim->max_html_depth ? lim->max_html_depth
 						   : WN_MSG_MAX_HTML_DEPTH;
 	h->max_links = lim && lim->max_uris ? lim->max_uris : WN_MSG_MAX_URIS;
-	h->tags_tab = arena_zalloc(a, 2 * HTML_MAX_TAG_NAMES * sizeof(struct tagstat));
+	h->tag_index = arena_zalloc(a, 2 * HTML_MAX_TAG_NAMES * sizeof(uint16_t));
+	h->tag_stats = arena_alloc(a, HTML_MAX_TAG_NAMES * sizeof(struct tagstat));
 	h->ts_script = tag_slot(h, "script");
 	h->ts_style = tag_slot(h, "style");
 	h->ts_a = tag_slot(h, "a");
 	h->ts_title = tag_slot(h, "title");
 	h->stack = arena_alloc(a, (h->max_depth + 1) * sizeof(struct style));
-	h->stack[0].tag = "default";
+	h->stack[0].tag = TAG_DEFAULT;
 	h->stack[0].fg = 0x000000;
 	h->stack[0].bg = 0xffffff;
 	h->stack[0].size = 3;
@@ -2297,15 +2486,13 @@ size_t html_links(const struct html_info *h, const struct html_link **v_r)
 
 static const struct tagstat *tag_find(const struct html_info *h, const char *name)
 {
-	size_t mask = 2 * HTML_MAX_TAG_NAMES - 1;
-	size_t i = name_hash(name) & mask;
+	size_t i = tag_probe(h, name, name_hash(name));
+	const struct tagstat *t;
 
-	while (h->tags_tab[i].used) {
-		if (strcmp(h->tags_tab[i].name, name) == 0)
-			return h->tags_tab[i].seen ? &h->tags_tab[i] : NULL;
-		i = (i + 1) & mask;
-	}
-	return NULL;
+	if (h->tag_index[i] == 0)
+		return NULL;
+	t = &h->tag_stats[h->tag_index[i] - 1];
+	return t->seen ? t : NULL;
 }
 
 double html_fact(const struct html_info *h, const char *key, int *found_r)

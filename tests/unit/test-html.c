@@ -317,6 +317,49 @@ static void test_structure(void)
 		test_assert((flags & MSG_F_URI_LIMIT) != 0);
 	}
 	test_end();
+
+	/* The scanners skip and copy by byte class and tag id; these pin
+	   what they must keep doing. */
+	test_begin("whitespace runs, NBSP, curly quotes");
+	h = render(a, "a   lot  of\t\n  space\xc2\xa0 \xc2\xa0x  abcdefghijklmnopqrstuvw"
+		      "\xc2\xa0\xc2\xa0" "end <p title=\xe2\x80\x9cq\xe2\x80\x9d>q</p>"
+		      "<a href=\"http://x.example/\xe2\x82\xac\xe2\x80\x9d>t</a>", NULL);
+	test_assert_str(html_visible_text(h, NULL),
+			"a lot of space   x abcdefghijklmnopqrstuvw  end\n\nq\n\nt");
+	test_assert_int(html_links(h, &l), 1);
+	test_assert_str(l[0].uri, "http://x.example/\xe2\x82\xac");
+	test_end();
+
+	test_begin("implied table ends and body colours");
+	h = render(a, "<table><tr><td><font color=red>a<td>b<tr><td>c</table>"
+		      "<body text=#ffffff bgcolor=#ffffff>d", NULL);
+	test_assert_str(html_visible_text(h, NULL), " a b c");
+	test_assert_str(html_invisible_text(h, NULL), "d");
+	test_assert(fact(h, "inside_td") == 3);
+	test_assert(fact(h, "inside_tr") == 2);
+	test_end();
+
+	test_begin("tag names past the distinct limit");
+	{
+		struct buf b = BUF_INIT;
+		unsigned int flags = 0;
+		int i;
+		for (i = 0; i < 600; i++) {
+			char t[16];
+			snprintf(t, sizeof(t), "<t%d>", i);
+			buf_append_str(&b, t);
+		}
+		buf_append_str(&b, "<script>x</script>y<br>z<style>p{}</style>");
+		h = render(a, buf_cstr(&b), &flags);
+		test_assert((flags & MSG_F_HTML_LIMIT) != 0);
+		test_assert_str(html_visible_text(h, NULL), "y\nz");
+		test_assert(fact(h, "tag_t0") == 1);
+		test_assert(fact(h, "tag_t599") == -999);
+		test_assert(fact(h, "tag_br") == -999);
+		test_assert(fact(h, "tag_script") == 1);
+		buf_free(&b);
+	}
+	test_end();
 	arena_free(&a);
 }
 
