@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "lib/buf.h"
+#include "lib/dns.h"
 #include "lib/limits.h"
 #include "lib/wn.h"
 
@@ -104,6 +105,22 @@ static const struct cfg_key cfg_key_table[] = {
 	{ "bayes_bigrams", CFG_BOOL, "no", "also learn adjacent word pairs" },
 	{ "bayes_hidden_text", CFG_BOOL, "yes",
 	  "also learn the words of HTML text hidden from the reader" },
+	/* DNS: the resolver shared by DNSBL, URIBL, SPF, DKIM and DMARC */
+	{ "dns_forward", CFG_LIST, "",
+	  "DNS servers to ask, ADDR or ADDR@PORT (empty: those of /etc/resolv.conf)" },
+	{ "dns_timeout_ms", CFG_UINT, "3000",
+	  "milliseconds one DNS query may take; later it counts as a timeout" },
+	{ "dns_message_budget_ms", CFG_UINT, "5000",
+	  "milliseconds all DNS queries of one message may take together" },
+};
+
+/* Keys whose values need more than their type's check, so that a bad
+   value is reported at load with its file:line, not when first used. */
+static const struct {
+	const char *name;
+	int (*check)(const char *value, char **err_r); /* -1, malloc'd reason */
+} cfg_check_table[] = {
+	{ "dns_forward", dns_forward_check },
 };
 
 struct cfg_value {
@@ -210,6 +227,24 @@ static int cfg_validate(const struct cfg_key *k, const char *value)
 	return -1;
 }
 
+static int cfg_check(const char *key, const char *value, const char *origin,
+		     char **err_r)
+{
+	char *why = NULL;
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(cfg_check_table); i++) {
+		if (strcmp(cfg_check_table[i].name, key) != 0)
+			continue;
+		if (cfg_check_table[i].check(value, &why) < 0) {
+			*err_r = buf_strdup_printf("%s: %s: %s", origin, key, why);
+			free(why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static const char *cfg_type_name(enum cfg_type t)
 {
 	switch (t) {
@@ -263,6 +298,8 @@ int cfg_set(struct cfg *c, const char *key, const char *value,
 				  cfg_type_name(cfg_key_table[i].type));
 		return -1;
 	}
+	if (cfg_check(key, value, origin, err_r) < 0)
+		return -1;
 	v = &c->v[i];
 	cfg_value_clear(v);
 	v->str = xstrdup(value);

@@ -72,4 +72,22 @@
 /* rule_max_include_depth: nested include directives. */
 #define WN_RULE_MAX_INCLUDE_DEPTH 16
 
+/* dns: queries in one message's batch. A message needs a handful per
+   DNSBL zone plus one per URI host looked up; SpamAssassin looks up at
+   most 20 URI domains per URIBL. Past this, dns_batch_add() refuses.
+   Not configurable yet. */
+#define WN_DNS_MAX_QUERIES 256
+
+/* dns: records kept per answer. DNSBL answers carry one or two, MX sets
+   a few; a hostile zone can return hundreds. Not configurable yet. */
+#define WN_DNS_MAX_ANSWERS 64
+
+/* dns: TXT bytes kept per answer. A 4096-bit DKIM key is about 800
+   bytes, SPF records stay under 512 (RFC 7208 3.4 advises 450). Not
+   configurable yet. */
+#define WN_DNS_MAX_TXT ((size_t)8 * 1024)
+
+/* dns_forward: forwarders listed. */
+#define WN_DNS_MAX_FORWARDERS 8
+
 #endif

@@ -14,3 +14,4 @@ libwinnow_lib_a_SOURCES = \
 
 include lib/msg.mk
 include lib/html.mk
+include lib/dns.mk

@@ -3,7 +3,10 @@
 # on Debian 12: build tools and libraries, and the real peers the tests drive
 # (SpamAssassin for the stock ruleset and the agreement test, clang for the
 # fuzzers, bogofilter with Debian's default Berkeley DB back end for
-# bench/bench-bayes.py). Safe to run again. Needs root (or sudo).
+# bench/bench-bayes.py), unbound as the test DNS server (started by the
+# tests on a free loopback port, never as the system resolver: the
+# policy-rc.d below keeps its service from starting). Safe to run again.
+# Needs root (or sudo).
 set -eu
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -13,10 +16,10 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 	$SUDO chmod +x /usr/sbin/policy-rc.d
 fi
 PKGS="build-essential autoconf automake libtool pkg-config
-      libpcre2-dev libsqlite3-dev libmilter-dev
+      libpcre2-dev libsqlite3-dev libmilter-dev libunbound-dev
       clang libclang-rt-14-dev
       spamassassin spamc spamd python3 bogofilter bogofilter-bdb
-      postfix miltertest swaks"
+      postfix miltertest swaks unbound"
 # Postfix with no system configuration: the tests run their own instance.
 echo "postfix postfix/main_mailer_type select No configuration" |
 	$SUDO debconf-set-selections 2>/dev/null || true
