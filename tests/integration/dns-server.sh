@@ -3,8 +3,13 @@
 # tests/data/dns/zones.conf. It refuses every name outside them, so a
 # test never reaches the internet.
 #
-#   dns_server_start   sets DNS_PORT, DNS_CONF (for unbound-control),
-#                      DNS_DIR; returns 1 (with the log) if it fails
+#   dns_server_start [ZONES...]
+#                      serves the zone files given (unbound local-zone /
+#                      local-data syntax; default tests/data/dns/zones.conf;
+#                      each check keeps its own file and its own zones
+#                      under test.), sets DNS_PORT, DNS_CONF (for
+#                      unbound-control), DNS_DIR; returns 1 (with the
+#                      log) if it fails
 #   dns_server_stop    stops it and removes DNS_DIR (call it from a trap)
 #
 # Needs top_srcdir. Callers skip (exit 77) when `unbound` is missing.
@@ -15,6 +20,7 @@ DNS_PID=
 DNS_DIR=
 
 dns_server_start() {
+	[ $# -gt 0 ] || set -- "$top_srcdir/tests/data/dns/zones.conf"
 	DNS_DIR=$(mktemp -d /tmp/winnow-dns.XXXXXX) || return 1
 	DNS_PORT=$(sh "$top_srcdir/tests/integration/free-port.sh") || return 1
 	DNS_CONF=$DNS_DIR/unbound.conf
@@ -35,7 +41,9 @@ server:
   module-config: "iterator"
   access-control: 127.0.0.0/8 allow
   do-not-query-localhost: yes
-  include: "$top_srcdir/tests/data/dns/zones.conf"
+  # everything outside the test zones is refused: never the internet
+  local-zone: "." refuse
+$(for z in "$@"; do printf '  include: "%s"\n' "$z"; done)
 remote-control:
   control-enable: yes
   control-interface: "$DNS_DIR/unbound.ctl"
