@@ -3,11 +3,11 @@
  * semantics, implemented in eval_*.c), the list of plugins Winnow
  * provides for ifplugin, and helpers the eval files share.
  *
- * Network functions (DNSBL, URIBL, SPF, DKIM, DMARC, Razor, Pyzor,
- * DCC, HashBL, AskDNS, short URL resolution) are listed with
- * RULE_EVAL_NET and no function: the engine loads their rules as
- * network rules and never runs them without network checks, like
- * "spamassassin -L". Local functions not implemented are left out, so
+ * Network functions are flagged RULE_EVAL_NET. Those of DNSBL, URIBL,
+ * SPF, DKIM and DMARC (eval_net.c) read what the pipeline's network
+ * step found; the others (Razor, Pyzor, DCC, HashBL, AskDNS, short URL
+ * resolution) have no function: the engine loads their rules as
+ * network rules and never runs them, like "spamassassin -L". Local functions not implemented are left out, so
  * their rules are reported as skipped rather than silently never hit.
  *
  * Ownership: the table is static; per-message state in ctx->eval_state.
@@ -217,6 +217,8 @@ void *eval_ruleset_prepare(const struct ruleset *rs, struct arena *a)
 
 /* Network functions: flag only (see the comment at the top). */
 #define NET(n) { n, NULL, RULE_EVAL_NET, 0, 8 }
+/* network evals Winnow runs: they read the network step's results */
+#define NETFN(n, lo, hi) { #n, n, RULE_EVAL_NET, lo, hi }
 #define FN(n, lo, hi) { #n, n, 0, lo, hi }
 
 static const struct rule_eval_def table[] = {
@@ -349,30 +351,31 @@ static const struct rule_eval_def table[] = {
 	FN(wn_uri_count, 1, 2),
 	FN(wn_from_name_other_domain, 0, 0),
 
-	/* Network (later issue) */
-	NET("check_rbl"), NET("check_rbl_sub"), NET("check_rbl_txt"),
+	/* Network: NETFN ones read the network step's results (eval_net.c);
+	   NET ones are not provided yet (loaded, never run) */
+	NETFN(check_rbl, 2, 3), NETFN(check_rbl_sub, 2, 2), NETFN(check_rbl_txt, 2, 3),
 	NET("check_rbl_envfrom"), NET("check_rbl_from_host"), NET("check_rbl_from_domain"),
 	NET("check_rbl_ns_from"), NET("check_rbl_rcvd"), NET("check_rbl_headers"),
 	NET("check_rbl_url"), NET("check_rbl_accreditor"), NET("check_dns_sender"),
-	NET("check_uridnsbl"), NET("check_uri_host_listed"),
-	NET("check_dkim_signed"), NET("check_dkim_valid"), NET("check_dkim_valid_author_sig"),
-	NET("check_dkim_valid_envelopefrom"), NET("check_dkim_testing"),
+	NETFN(check_uridnsbl, 1, 1), NET("check_uri_host_listed"),
+	NETFN(check_dkim_signed, 0, 64), NETFN(check_dkim_valid, 0, 64), NETFN(check_dkim_valid_author_sig, 0, 64),
+	NETFN(check_dkim_valid_envelopefrom, 0, 0), NET("check_dkim_testing"),
 	NET("check_dkim_adsp"), NET("check_dkim_signsome"), NET("check_dkim_signall"),
 	NET("check_dkim_dependable"), NET("check_for_dkim_whitelist_from"),
 	NET("check_for_dkim_welcomelist_from"), NET("check_for_def_dkim_whitelist_from"),
 	NET("check_for_def_dkim_welcomelist_from"), NET("check_arc_signed"),
 	NET("check_arc_valid"),
-	NET("check_for_spf_pass"), NET("check_for_spf_neutral"), NET("check_for_spf_none"),
-	NET("check_for_spf_fail"), NET("check_for_spf_softfail"),
-	NET("check_for_spf_permerror"), NET("check_for_spf_temperror"),
-	NET("check_for_spf_helo_pass"), NET("check_for_spf_helo_neutral"),
-	NET("check_for_spf_helo_none"), NET("check_for_spf_helo_fail"),
-	NET("check_for_spf_helo_softfail"), NET("check_for_spf_helo_permerror"),
-	NET("check_for_spf_helo_temperror"), NET("check_for_spf_whitelist_from"),
+	NETFN(check_for_spf_pass, 0, 0), NETFN(check_for_spf_neutral, 0, 0), NETFN(check_for_spf_none, 0, 0),
+	NETFN(check_for_spf_fail, 0, 0), NETFN(check_for_spf_softfail, 0, 0),
+	NETFN(check_for_spf_permerror, 0, 0), NETFN(check_for_spf_temperror, 0, 0),
+	NETFN(check_for_spf_helo_pass, 0, 0), NETFN(check_for_spf_helo_neutral, 0, 0),
+	NETFN(check_for_spf_helo_none, 0, 0), NETFN(check_for_spf_helo_fail, 0, 0),
+	NETFN(check_for_spf_helo_softfail, 0, 0), NETFN(check_for_spf_helo_permerror, 0, 0),
+	NETFN(check_for_spf_helo_temperror, 0, 0), NET("check_for_spf_whitelist_from"),
 	NET("check_for_spf_welcomelist_from"), NET("check_for_def_spf_whitelist_from"),
 	NET("check_for_def_spf_welcomelist_from"),
-	NET("check_dmarc_pass"), NET("check_dmarc_reject"), NET("check_dmarc_quarantine"),
-	NET("check_dmarc_none"), NET("check_dmarc_missing"),
+	NETFN(check_dmarc_pass, 0, 0), NETFN(check_dmarc_reject, 0, 0), NETFN(check_dmarc_quarantine, 0, 0),
+	NETFN(check_dmarc_none, 0, 0), NETFN(check_dmarc_missing, 0, 0),
 	NET("check_razor2"), NET("check_razor2_range"), NET("check_pyzor"),
 	NET("check_dcc"), NET("check_dcc_reputation_range"),
 	NET("check_hashbl_emails"), NET("check_hashbl_uris"), NET("check_hashbl_bodyre"),

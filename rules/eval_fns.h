@@ -113,5 +113,33 @@ EVAL_FN(check_for_forged_yahoo_received_headers);
 /* eval_vbounce.c */
 EVAL_FN(have_any_bounce_relays);
 EVAL_FN(check_welcomelist_bounce_relays);
+/* eval_net.c */
+EVAL_FN(check_for_spf_pass);
+EVAL_FN(check_for_spf_neutral);
+EVAL_FN(check_for_spf_none);
+EVAL_FN(check_for_spf_fail);
+EVAL_FN(check_for_spf_softfail);
+EVAL_FN(check_for_spf_permerror);
+EVAL_FN(check_for_spf_temperror);
+EVAL_FN(check_for_spf_helo_pass);
+EVAL_FN(check_for_spf_helo_neutral);
+EVAL_FN(check_for_spf_helo_none);
+EVAL_FN(check_for_spf_helo_fail);
+EVAL_FN(check_for_spf_helo_softfail);
+EVAL_FN(check_for_spf_helo_permerror);
+EVAL_FN(check_for_spf_helo_temperror);
+EVAL_FN(check_dkim_signed);
+EVAL_FN(check_dkim_valid);
+EVAL_FN(check_dkim_valid_author_sig);
+EVAL_FN(check_dkim_valid_envelopefrom);
+EVAL_FN(check_dmarc_pass);
+EVAL_FN(check_dmarc_reject);
+EVAL_FN(check_dmarc_quarantine);
+EVAL_FN(check_dmarc_none);
+EVAL_FN(check_dmarc_missing);
+EVAL_FN(check_rbl);
+EVAL_FN(check_rbl_txt);
+EVAL_FN(check_rbl_sub);
+EVAL_FN(check_uridnsbl);
 
 #endif

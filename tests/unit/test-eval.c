@@ -28,8 +28,11 @@ static void test_table(void)
 	test_begin("table");
 	test_assert(rule_eval_lookup("html_test") != NULL);
 	test_assert(rule_eval_lookup("check_rbl") != NULL);
-	test_assert(rule_eval_lookup("check_rbl")->fn == NULL);
+	test_assert(rule_eval_lookup("check_rbl")->fn != NULL);
 	test_assert(rule_eval_lookup("check_rbl")->flags & RULE_EVAL_NET);
+	/* network functions Winnow does not provide: loaded, never run */
+	test_assert(rule_eval_lookup("check_razor2")->fn == NULL);
+	test_assert(rule_eval_lookup("check_razor2")->flags & RULE_EVAL_NET);
 	test_assert(rule_eval_lookup("check_bayes")->flags & RULE_EVAL_BAYES);
 	test_assert(rule_eval_lookup("no_such_function") == NULL);
 	test_assert(rule_plugin_provided("Mail::SpamAssassin::Plugin::HTMLEval"));
@@ -219,6 +222,101 @@ static void test_bayes(void)
 	tctx_free(&p);
 }
 
+#define E3(ctx, n, a, b, c) tctx_eval(ctx, n, a, b, c, NULL)
+
+/* Every network eval is 0 without network facts, as in SA -L. */
+static void test_net_none(struct rule_ctx *p)
+{
+	test_begin("net evals without network facts");
+	test_assert_int(E(p, "check_for_spf_pass"), 0);
+	test_assert_int(E(p, "check_dkim_signed"), 0);
+	test_assert_int(E(p, "check_dmarc_missing"), 0);
+	test_assert_int(E2(p, "check_rbl", "s", "zen.test."), 0);
+	test_assert_int(E2(p, "check_rbl_sub", "s", "127.0.0.2"), 0);
+	test_assert_int(E1(p, "check_uridnsbl", "URIBL_X"), 0);
+	test_end();
+}
+
+static void test_net_spf_dkim_dmarc(struct rule_ctx *p, struct net_facts *n)
+{
+	static const struct net_dkim_sig sigs[] = {
+		{ "list.example.org", 1, 0, 0 },
+		{ "example.com", 0, 1, 0 }, /* author domain, but invalid */
+	};
+
+	n->spf = NET_SPF_SOFTFAIL;
+	n->spf_helo = NET_SPF_PASS;
+	n->dkim_checked = 1;
+	n->dkim = sigs;
+	n->ndkim = 2;
+	n->dmarc = NET_DMARC_QUARANTINE;
+	test_begin("net evals: spf, dkim, dmarc");
+	test_assert_int(E(p, "check_for_spf_softfail"), 1);
+	test_assert_int(E(p, "check_for_spf_pass"), 0);
+	test_assert_int(E(p, "check_for_spf_helo_pass"), 1);
+	test_assert_int(E(p, "check_for_spf_helo_fail"), 0);
+	test_assert_int(E(p, "check_dkim_signed"), 1);
+	test_assert_int(E1(p, "check_dkim_signed", "example.com"), 1);
+	test_assert_int(E1(p, "check_dkim_valid", "example.com"), 0);
+	test_assert_int(E1(p, "check_dkim_valid", "*.example.org"), 1);
+	test_assert_int(E1(p, "check_dkim_valid", "LIST.example.org"), 1);
+	test_assert_int(E1(p, "check_dkim_valid", "other.example"), 0);
+	test_assert_int(E(p, "check_dkim_valid"), 1);
+	test_assert_int(E(p, "check_dkim_valid_author_sig"), 0);
+	test_assert_int(E(p, "check_dmarc_quarantine"), 1);
+	test_assert_int(E(p, "check_dmarc_reject"), 0);
+	test_end();
+}
+
+static void test_net_rbl(struct rule_ctx *p, struct net_facts *n)
+{
+	/* rule TEST asked zen.test. (set "zen"); another rule of the set too */
+	static const struct net_rbl_answer ans[] = {
+		{ "TEST", "zen", 'A', "127.0.0.4" },
+		{ "OTHER", "zen", 'A', "127.0.0.10" },
+		{ "TEST", "zen", 'T', "listed: see https://zen.test/" },
+		{ "TEST", "zen", 'A', "10.0.0.1" },  /* outside 127/8: not a listing */
+		{ "URIBL_X", "URIBL_X", 'A', "127.0.0.2" },
+	};
+
+	n->rbl = ans;
+	n->nrbl = 5;
+	test_begin("net evals: check_rbl, check_rbl_sub, check_rbl_txt, check_uridnsbl");
+	test_assert_int(E2(p, "check_rbl", "zen", "zen.test."), 1);
+	test_assert_int(E3(p, "check_rbl", "zen", "zen.test.", "127.0.0.4"), 1);
+	test_assert_int(E3(p, "check_rbl", "zen", "zen.test.", "127.0.0.2"), 0);
+	test_assert_int(E3(p, "check_rbl", "zen", "zen.test.", "127\\.0\\.0\\.[45]"), 1);
+	test_assert_int(E3(p, "check_rbl", "zen", "zen.test.", "4"), 1);  /* mask */
+	test_assert_int(E3(p, "check_rbl", "zen", "zen.test.", "2"), 0);
+	test_assert_int(E3(p, "check_rbl", "zen", "zen.test.", "10.0.0.1"), 0);
+	test_assert_int(E2(p, "check_rbl_sub", "zen", "127.0.0.10"), 1); /* any rule of the set */
+	test_assert_int(E2(p, "check_rbl_sub", "zen", "8"), 1);
+	test_assert_int(E2(p, "check_rbl_sub", "zen", "127.0.0.3"), 0);
+	test_assert_int(E2(p, "check_rbl_sub", "other", "127.0.0.4"), 0);
+	test_assert_int(E3(p, "check_rbl_txt", "zen", "zen.test.", "see https"), 1);
+	test_assert_int(E3(p, "check_rbl_txt", "zen", "zen.test.", "^nothing"), 0);
+	test_assert_int(E1(p, "check_uridnsbl", "URIBL_X"), 1);
+	test_assert_int(E1(p, "check_uridnsbl", "URIBL_Y"), 0);
+	test_end();
+}
+
+static void test_net(void)
+{
+	struct rule_ctx *p = tctx_new("plain.eml");
+	struct msg_facts f = { 0 };
+	struct net_facts n;
+
+	test_net_none(p);
+	memset(&n, 0, sizeof(n));
+	f.net_enabled = 1;
+	f.net = &n;
+	p->facts = &f;
+	test_net_none(p); /* facts present, nothing found */
+	test_net_spf_dkim_dmarc(p, &n);
+	test_net_rbl(p, &n);
+	tctx_free(&p);
+}
+
 int main(void)
 {
 	test_table();
@@ -227,5 +325,6 @@ int main(void)
 	test_relays();
 	test_freemail_wlbl();
 	test_bayes();
+	test_net();
 	return test_exit();
 }
