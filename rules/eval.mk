@@ -4,7 +4,7 @@ librules_a_SOURCES += rules/eval_int.h rules/eval_fns.h \
 	rules/eval_header.c rules/eval_mime.c rules/eval_html.c rules/eval_body.c \
 	rules/eval_relay.c rules/eval_freemail.c rules/eval_wlbl.c rules/eval_image.c \
 	rules/eval_wn.c rules/eval_vbounce.c rules/eval_date.c rules/eval_forged.c \
-	rules/eval_net.c
+	rules/eval_net.c rules/netlookup.c rules/rbl_ips.c
 
 check_PROGRAMS += tests/unit/test-text tests/unit/test-eval
 TESTS += tests/unit/test-text tests/unit/test-eval

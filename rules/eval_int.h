@@ -69,6 +69,9 @@ struct relay_info {
 
 /* Parses the chain once per message (cached). Never NULL. */
 const struct relay_info *relays_get(struct rule_ctx *ctx);
+/* 1 if ip is in trusted_networks (internal_networks when only those
+   are set; loopback always), as SpamAssassin's NetSet contains_ip. */
+int relays_ip_trusted(struct rule_ctx *ctx, const char *ip);
 /* 1 if s is an IPv4 address in a private or reserved range (SA's
    IP_PRIVATE), or IPv6 loopback/link-local/ULA. */
 int relays_ip_private(const char *ip);

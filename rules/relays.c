@@ -190,6 +190,18 @@ static int netset_contains(const struct netset *ns, const char *ip)
 	return 0;
 }
 
+int relays_ip_trusted(struct rule_ctx *ctx, const char *ip)
+{
+	struct netset trusted, internal;
+
+	netset_load(ctx, "trusted_networks", &trusted);
+	if (!trusted.configured) {
+		netset_load(ctx, "internal_networks", &internal);
+		trusted = internal; /* as classify() does */
+	}
+	return netset_contains(&trusted, ip);
+}
+
 int relays_ip_private(const char *ip)
 {
 	unsigned char a[16];

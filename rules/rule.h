@@ -171,6 +171,31 @@ const struct rule_eval_def *rule_eval_lookup(const char *name);
    and directives implemented)? Accepts "Mail::SpamAssassin::Plugin::X"
    and "X". */
 int rule_plugin_provided(const char *name);
+/* A DNS lookup the rules want made before they run (netlookup.c). */
+enum rule_net_kind {
+	RULE_NET_RBL,   /* check_rbl / check_rbl_txt: relay IPs (rule_ctx_rbl_ips) */
+	RULE_NET_URIBL, /* urirhssub / urirhsbl / uridnsbl: URI domains */
+};
+struct rule_net_lookup {
+	enum rule_net_kind kind;
+	const char *rule;   /* the rule whose eval reads the answers */
+	const char *set;    /* check_rbl's set; URIBL: the rule name */
+	const char *zone;   /* without the final dot */
+	char type;          /* 'A' or 'T' (TXT) */
+	const char *sub;    /* URIBL: return code or mask to count ("" any) */
+	int nice;           /* tflags nice: trusted relays are looked up too */
+};
+/* Every lookup of the rules that run with network checks (score sets 1
+   and 3). Made in the ruleset's arena: call once after compiling,
+   before scanning threads start. */
+size_t ruleset_net_lookups(struct ruleset *rs, const struct rule_net_lookup **v_r);
+/* The relay IPs a check_rbl set is about, SpamAssassin's way: the
+   untrusted relays and originating IPs oldest first, or by the set's
+   suffix -lastexternal, -notfirsthop, -firsttrusted, -untrusted; at most
+   9, private ones never, trusted ones only when nice. */
+size_t rule_ctx_rbl_ips(struct rule_ctx *ctx, const char *set, int nice,
+			const char *const **ips_r);
+
 /* Pseudo-headers computed by relays.c (X-Spam-Relays-Trusted, ...,
    EnvelopeFrom, X-Spam-Relays-External ...). NULL if not a pseudo-header
    or unset; *is_pseudo_r tells which. */

@@ -300,6 +300,57 @@ static void test_net_rbl(struct rule_ctx *p, struct net_facts *n)
 	test_end();
 }
 
+/* The IPs a check_rbl set looks up, as a space-joined string. */
+static const char *rbl_ips(struct rule_ctx *p, const char *set, int nice)
+{
+	static char out[256];
+	const char *const *v;
+	size_t n = rule_ctx_rbl_ips(p, set, nice, &v), i;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		strncat(out, i ? " " : "", sizeof(out) - strlen(out) - 1);
+		strncat(out, v[i], sizeof(out) - strlen(out) - 1);
+	}
+	return out;
+}
+
+/* plain.eml: 203.0.113.5 handed it to us, 198.51.100.7 (also its
+   X-Originating-IP) to 203.0.113.5. Expected lists follow SpamAssassin
+   4.0.1's DNSEval selection. */
+static void test_rbl_ips(void)
+{
+	struct rule_ctx *p = tctx_new("plain.eml");
+
+	test_begin("check_rbl IPs, trust inferred");
+	test_assert_str(rbl_ips(p, "zen", 0), "198.51.100.7 203.0.113.5");
+	test_assert_str(rbl_ips(p, "zen-firsttrusted", 0), "203.0.113.5");
+	test_assert_str(rbl_ips(p, "zen-untrusted", 0), "198.51.100.7");
+	test_assert_str(rbl_ips(p, "zen-lastexternal", 0), "203.0.113.5");
+	test_assert_str(rbl_ips(p, "zen-notfirsthop", 0), "203.0.113.5");
+	test_end();
+	tctx_free(&p);
+
+	tctx_setting("trusted_networks", "203.0.113.0/24");
+	p = tctx_new("plain.eml");
+	test_begin("check_rbl IPs, trusted_networks");
+	/* the authenticated hop is trusted, but its IP is not in
+	   trusted_networks: still looked up, as SpamAssassin does */
+	test_assert_str(rbl_ips(p, "zen", 0), "198.51.100.7");
+	test_assert_str(rbl_ips(p, "zen-lastexternal", 0), "198.51.100.7");
+	test_end();
+	tctx_free(&p);
+	tctx_settings_reset();
+
+	tctx_setting("trusted_networks", "198.51.100.0/24 203.0.113.0/24");
+	p = tctx_new("plain.eml");
+	test_begin("check_rbl IPs, all trusted");
+	test_assert_str(rbl_ips(p, "zen", 0), "");
+	test_end();
+	tctx_free(&p);
+	tctx_settings_reset();
+}
+
 static void test_net(void)
 {
 	struct rule_ctx *p = tctx_new("plain.eml");
@@ -326,5 +377,6 @@ int main(void)
 	test_freemail_wlbl();
 	test_bayes();
 	test_net();
+	test_rbl_ips();
 	return test_exit();
 }

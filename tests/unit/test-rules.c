@@ -1728,6 +1728,63 @@ static void test_engine_fixes(void)
 	test_end();
 }
 
+/* What the rules ask the network step to look up. */
+static void test_net_lookups(void)
+{
+	struct ruleset *rs = load_cf(
+		"header RCVD_IN_X eval:check_rbl('xbl', 'xbl.test.')\n"
+		"describe RCVD_IN_X listed\n"
+		"tflags RCVD_IN_X net\n"
+		"score RCVD_IN_X 0 1.5 0 1.5\n"
+		"header __RCVD_IN_Y eval:check_rbl_txt('ylist-lastexternal', 'y.test')\n"
+		"tflags __RCVD_IN_Y net nice\n"
+		"header RCVD_IN_X_SUB eval:check_rbl_sub('xbl', '127.0.0.2')\n"
+		"tflags RCVD_IN_X_SUB net\n"
+		"header RCVD_IN_OFF eval:check_rbl('off', 'off.test.')\n"
+		"tflags RCVD_IN_OFF net\n"
+		"score RCVD_IN_OFF 0\n"
+		"urirhssub URIBL_Z z.test. A 2\n"
+		"body URIBL_Z eval:check_uridnsbl('URIBL_Z')\n"
+		"tflags URIBL_Z net\n"
+		"uridnsbl URIBL_T t.test. TXT\n"
+		"body URIBL_T eval:check_uridnsbl('URIBL_T')\n"
+		"tflags URIBL_T net\n");
+	const struct rule_net_lookup *v;
+	size_t n = ruleset_net_lookups(rs, &v), i;
+	int seen = 0;
+
+	test_begin("net lookups from the rules");
+	test_assert_int(n, 4);
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i].rule, "RCVD_IN_X") == 0) {
+			seen |= 1;
+			test_assert_int(v[i].kind, RULE_NET_RBL);
+			test_assert_str(v[i].set, "xbl");
+			test_assert_str(v[i].zone, "xbl.test");
+			test_assert_int(v[i].type, 'A');
+			test_assert_int(v[i].nice, 0);
+		} else if (strcmp(v[i].rule, "__RCVD_IN_Y") == 0) {
+			seen |= 2;
+			test_assert_str(v[i].set, "ylist-lastexternal");
+			test_assert_str(v[i].zone, "y.test");
+			test_assert_int(v[i].type, 'T');
+			test_assert_int(v[i].nice, 1);
+		} else if (strcmp(v[i].rule, "URIBL_Z") == 0) {
+			seen |= 4;
+			test_assert_int(v[i].kind, RULE_NET_URIBL);
+			test_assert_str(v[i].zone, "z.test");
+			test_assert_str(v[i].sub, "2");
+		} else if (strcmp(v[i].rule, "URIBL_T") == 0) {
+			seen |= 8;
+			test_assert_int(v[i].type, 'T');
+			test_assert_str(v[i].sub, "");
+		}
+	}
+	test_assert_int(seen, 15); /* and not RCVD_IN_OFF (score 0) nor the _sub rule */
+	test_end();
+	ruleset_free(&rs);
+}
+
 int main(void)
 {
 	test_comments_and_keys();
@@ -1759,5 +1816,6 @@ int main(void)
 	test_prefixes();
 	test_stock_sa();
 	test_engine_fixes();
+	test_net_lookups();
 	return test_exit();
 }
