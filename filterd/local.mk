@@ -8,6 +8,8 @@ libwinnow_filterd_a_SOURCES += filterd/milter.c filterd/milter.h
 libwinnow_filterd_a_SOURCES += filterd/spamd.c filterd/spamd_parse.c filterd/spamd.h
 libwinnow_filterd_a_SOURCES += filterd/daemon.c filterd/daemon.h filterd/daemon_int.h
 
+include filterd/authres.mk
+
 # built as filterd/filterd (a top-level "filterd" would be this directory)
 sbin_PROGRAMS += filterd/filterd
 filterd_filterd_SOURCES = filterd/main.c
