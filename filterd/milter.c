@@ -43,6 +43,7 @@
 #include <libmilter/mfapi.h>
 #include <libmilter/mfdef.h>
 
+#include "filterd/authres.h"
 #include "filterd/daemon.h"
 #include "filterd/milter.h"
 #include "filterd/scan.h"
@@ -55,11 +56,14 @@
 #define MILTER_NAME "winnow"
 #define MILTER_MSG_ARENA 4096
 
-/* An incoming X-Spam-* field: its name and its index among the fields
-   of that name (1-based, as smfi_chgheader counts). */
+/* An incoming X-Spam-* or Authentication-Results field: its name and
+   its index among the fields of that name (1-based, as smfi_chgheader
+   counts); an Authentication-Results field's value too, which tells at
+   the end of the message whether it claims our authserv-id. */
 struct milter_xhdr {
 	const char *name;
 	int idx;
+	const char *authres; /* Authentication-Results: its value; else NULL */
 };
 
 struct milter_msg {
@@ -266,7 +270,7 @@ static sfsistat milter_cb_envrcpt(SMFICTX *smf, char **argv)
 
 /* --- callbacks: content --- */
 
-static void milter_note_xhdr(struct milter_msg *m, const char *name)
+static void milter_note_xhdr(struct milter_msg *m, const char *name, const char *value)
 {
 	struct milter_xhdr *x = m->xhdrs.v, *n;
 	int idx = 1;
@@ -280,6 +284,7 @@ static void milter_note_xhdr(struct milter_msg *m, const char *name)
 	n = ARENA_VEC_PUSH(m->a, &m->xhdrs, struct milter_xhdr);
 	n->name = arena_strdup(m->a, name);
 	n->idx = idx;
+	n->authres = value != NULL ? arena_strdup(m->a, value) : NULL;
 }
 
 static sfsistat milter_cb_header(SMFICTX *smf, char *name, char *value)
@@ -291,7 +296,9 @@ static sfsistat milter_cb_header(SMFICTX *smf, char *name, char *value)
 		return MILTER_NEXT;
 	m = &c->m;
 	if (spam_header_name(name))
-		milter_note_xhdr(m, name);
+		milter_note_xhdr(m, name, NULL);
+	else if (strcasecmp(name, "Authentication-Results") == 0)
+		milter_note_xhdr(m, name, value);
 	milter_append(m, name, strlen(name));
 	milter_append(m, ": ", 2);
 	milter_append_value(m, value);
@@ -430,16 +437,30 @@ static void milter_add(struct milter_eom *e, const char *name, const char *value
 		daemon_log(LOG_WARNING, e->c->m.qid, "milter: cannot add %s", name);
 }
 
-/* Deletes forged X-Spam-* fields, last first so indices stay valid. */
+/* Our authserv-id: the key, else the host name. */
+static const char *milter_authserv_id(const struct milter_eom *e)
+{
+	const char *id = cfg_str(e->cfg, "authserv_id");
+
+	return id != NULL && id[0] != '\0' ? id : e->host;
+}
+
+/* Deletes forged fields, last first so indices stay valid: every
+   X-Spam-* field, and Authentication-Results fields that claim our
+   authserv-id (RFC 8601 5); those of other hosts stay. */
 static void milter_del_forged(struct milter_eom *e)
 {
 	struct milter_xhdr *x = e->c->m.xhdrs.v;
 	size_t i = e->c->m.xhdrs.count;
 
-	while (i-- > 0)
+	while (i-- > 0) {
+		if (x[i].authres != NULL &&
+		    !authres_is_ours(e->c->m.a, x[i].authres, milter_authserv_id(e)))
+			continue;
 		if (smfi_chgheader(e->smf, (char *)x[i].name, x[i].idx, NULL) != MI_SUCCESS)
 			daemon_log(LOG_WARNING, e->c->m.qid, "milter: cannot delete %s",
 				   x[i].name);
+	}
 }
 
 /* Accepts with the checker and a "No, not scanned: why" status. */

@@ -66,6 +66,9 @@ static const struct cfg_key cfg_key_table[] = {
 	{ "syslog_facility", CFG_STR, "mail", "syslog facility for filterd" },
 	{ "hostname", CFG_STR, "",
 	  "host name in X-Spam-Checker-Version and reports (empty: the system's)" },
+	{ "authserv_id", CFG_STR, "",
+	  "this host's name in Authentication-Results (RFC 8601); incoming fields "
+	  "claiming it are removed as forged (empty: the host name)" },
 	/* Bayes: the token database and the classifier */
 	{ "db_path", CFG_STR, "/var/lib/winnow/winnow.db",
 	  "Winnow's SQLite database (Bayes tokens, seen messages)" },
