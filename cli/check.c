@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "filterd/scan.h"
 #include "filterd/scan_bayes.h"
+#include "filterd/scan_net.h"
 #include "lib/buf.h"
 #include "lib/mailbox.h"
 #include "lib/opool.h"
@@ -79,6 +80,31 @@ static const char *check_verdict_name(enum scan_verdict v)
 	return "error";
 }
 
+/* "authres": the Authentication-Results field filterd would add, when
+   the network checks ran (authserv-id: the authserv_id key, else
+   "localhost": no daemon, no host name of its own to claim). */
+static void check_json_authres(struct buf *b, const struct scan_ctx *ctx)
+{
+	const char *id = cfg_str(ctx->engine->cfg, "authserv_id");
+	const char *ar = scan_net_authres((struct scan_ctx *)ctx,
+					  id != NULL && id[0] != '\0' ? id : "localhost");
+
+	struct buf line = BUF_INIT;
+
+	if (ar == NULL)
+		return;
+	/* one line: the folding is for mail, not for JSON readers */
+	for (; *ar != '\0'; ar++) {
+		if (*ar == '\n')
+			continue;
+		buf_append(&line, *ar == '\t' ? " " : ar, 1);
+	}
+	buf_append_str(b, ",\"authres\":\"");
+	buf_append_json(b, line.data, line.len);
+	buf_append_str(b, "\"");
+	buf_free(&line);
+}
+
 static void check_format_json(struct buf *out, const char *name, const struct scan_ctx *ctx)
 {
 	struct buf b = BUF_INIT;
@@ -105,6 +131,7 @@ static void check_format_json(struct buf *out, const char *name, const struct sc
 		buf_printf(&b, ",\"bayes\":%.6f", scan_bayes_prob(ctx));
 	else
 		buf_append_str(&b, ",\"bayes\":null");
+	check_json_authres(&b, ctx);
 	if (ctx->verdict == SCAN_ERROR && ctx->error != NULL) {
 		buf_append_str(&b, ",\"error\":\"");
 		buf_append_json(&b, ctx->error, strlen(ctx->error));
@@ -189,6 +216,7 @@ static const struct option check_longopts[] = {
 	{ "mail-from", required_argument, NULL, OPT_MAIL_FROM },
 	{ "rcpt", required_argument, NULL, OPT_RCPT },
 	{ "jobs", required_argument, NULL, 'j' },
+	{ "local", no_argument, NULL, 'L' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -205,11 +233,12 @@ static int check_parse_args(int argc, char **argv, struct check_opts *o)
 	int ch;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:o:j:h", check_longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:o:j:Lh", check_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o->conf.conf_path = optarg; break;
 		case 'o': cli_conf_add_override(&o->conf, optarg); break;
 		case OPT_JSON: o->json = 1; break;
+		case 'L': cli_conf_add_override(&o->conf, "use_network=no"); break;
 		case OPT_CLIENT_IP: o->env.client_ip = optarg; break;
 		case OPT_HELO: o->env.helo = optarg; break;
 		case OPT_MAIL_FROM: o->env.mail_from = optarg; break;
@@ -219,7 +248,7 @@ static int check_parse_args(int argc, char **argv, struct check_opts *o)
 				return EX_USAGE;
 			break;
 		case 'h':
-			printf("usage: winnow check [-c CONF] [-o KEY=VALUE]... [--json] [-j N] "
+			printf("usage: winnow check [-c CONF] [-o KEY=VALUE]... [--json] [-L] [-j N] "
 			       "[--client-ip IP] [--helo NAME] [--mail-from ADDR] "
 			       "[--rcpt ADDR]... [PATH...]\n");
 			return EX_OK + 256;

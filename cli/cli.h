@@ -25,6 +25,7 @@ int cli_check(int argc, char **argv);
 int cli_lint(int argc, char **argv);
 int cli_learn(int argc, char **argv);
 int cli_bayes(int argc, char **argv);
+int cli_awl(int argc, char **argv);
 
 /* -j N for command cmd: 0 (one thread per CPU) to OPOOL_MAX_THREADS;
    -1 after saying what is wrong. */

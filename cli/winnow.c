@@ -15,7 +15,7 @@ static void winnow_usage(FILE *f)
 	fprintf(f,
 		"usage: winnow COMMAND [options]\n"
 		"commands:\n"
-		"  check [-c CONF] [-o KEY=VALUE]... [--json] [-j N] [--client-ip IP] [--helo NAME]\n"
+		"  check [-c CONF] [-o KEY=VALUE]... [--json] [-L] [-j N] [--client-ip IP] [--helo NAME]\n"
 		"        [--mail-from ADDR] [--rcpt ADDR]... [PATH...]\n"
 		"        score messages (stdin, files, mbox, Maildir); exit 0 ham, 1 spam\n"
 		"  lint [-c CONF] [-o KEY=VALUE]...\n"
@@ -25,6 +25,8 @@ static void winnow_usage(FILE *f)
 		"        train the Bayes database (stdin, files, mbox, Maildir)\n"
 		"  bayes stats|expire|tokens [-c CONF] [-o KEY=VALUE]... [--user ADDRESS] [PATH...]\n"
 		"        the Bayes database's counts; drop old rare tokens; a message's tokens\n"
+		"  awl list [--json] | remove ADDRESS [IP] | add ADDRESS SCORE|--good|--bad | expire\n"
+		"        [-c CONF] [-o KEY=VALUE]...  the auto-whitelist's entries\n"
 		"  version\n");
 }
 
@@ -44,6 +46,8 @@ int main(int argc, char **argv)
 		return cli_learn(argc - 1, argv + 1);
 	if (strcmp(argv[1], "bayes") == 0)
 		return cli_bayes(argc - 1, argv + 1);
+	if (strcmp(argv[1], "awl") == 0)
+		return cli_awl(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("winnow %s\n", PACKAGE_VERSION);
 		return 0;

@@ -2,7 +2,8 @@
  * db.c - the public token-store calls: argument checks, dispatch to the
  * backend (db/db_int.h), and what every backend shares: batches of
  * learns summed per token in memory, and the per-connection read cache.
- * Also the per-user path helper.
+ * Also the auto-whitelist calls (argument checks; the backend does the
+ * work) and the per-user path helper.
  *
  * A learn outside a batch is a batch of one message, so both go through
  * the same code and give the same counts.
@@ -17,6 +18,7 @@
 #include "db/db.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +54,7 @@ void db_expire_params_default(struct db_expire_params *p)
 	p->target_tokens = 900000;
 	p->rare_count = 1;
 	p->rare_days = 30;
+	p->awl_days = DB_AWL_EXPIRE_DAYS;
 	p->now = time(NULL);
 }
 
@@ -697,6 +700,107 @@ int db_expire(struct db *db, const struct db_expire_params *p,
 		return db_ret(db, -1, err_r);
 	ret = db->ops->expire(db, &q, result_r);
 	db_cache_clear(db);
+	return db_ret(db, ret, err_r);
+}
+
+/* ---- the auto-whitelist ---- */
+
+static void db_awl_check_key(const char *addr, const char *ip)
+{
+	assert(addr != NULL && addr[0] != '\0' && strlen(addr) <= DB_AWL_ADDR_MAX);
+	assert(ip == NULL || (ip[0] != '\0' && strlen(ip) <= DB_AWL_IP_MAX));
+}
+
+/* AWL writes are transactions of their own: a batch's learns go first. */
+static int db_awl_before_write(struct db *db)
+{
+	if (db->batch.failed)
+		return 0; /* nothing pending; the batch reports its failure */
+	return db_batch_flush(db);
+}
+
+int db_awl_get(struct db *db, const char *addr, const char *ip,
+	       struct db_awl_entry *entry_r, const char **err_r)
+{
+	int stand_in = 0, ret;
+
+	db_awl_check_key(addr, ip);
+	assert(ip != NULL);
+	memset(entry_r, 0, sizeof(*entry_r));
+	ret = db->ops->awl_get(db, addr, ip, entry_r, &stand_in);
+	if (ret < 0)
+		memset(entry_r, 0, sizeof(*entry_r));
+	entry_r->addr = addr;
+	entry_r->ip = stand_in ? DB_AWL_NO_IP : ip;
+	return db_ret(db, ret < 0 ? db_read_fail(db) : 0, err_r);
+}
+
+int db_awl_add(struct db *db, const char *addr, const char *ip, double score,
+	       time_t now, struct db_awl_entry *before_r, const char **err_r)
+{
+	struct db_awl_entry before;
+	int ret;
+
+	db_awl_check_key(addr, ip);
+	assert(ip != NULL && isfinite(score));
+	memset(&before, 0, sizeof(before));
+	ret = db_awl_before_write(db);
+	if (ret == 0)
+		ret = db->ops->awl_add(db, addr, ip, score, db_day(now), &before);
+	if (ret < 0)
+		memset(&before, 0, sizeof(before));
+	before.addr = addr;
+	before.ip = ip;
+	if (before_r != NULL)
+		*before_r = before;
+	return db_ret(db, ret, err_r);
+}
+
+int db_awl_set(struct db *db, const char *addr, const char *ip, double score,
+	       time_t now, const char **err_r)
+{
+	int ret;
+
+	db_awl_check_key(addr, ip);
+	assert(ip != NULL && isfinite(score));
+	ret = db_awl_before_write(db);
+	if (ret == 0)
+		ret = db->ops->awl_set(db, addr, ip, score, db_day(now));
+	return db_ret(db, ret, err_r);
+}
+
+int db_awl_remove(struct db *db, const char *addr, const char *ip,
+		  uint64_t *removed_r, const char **err_r)
+{
+	int ret;
+
+	db_awl_check_key(addr, ip);
+	*removed_r = 0;
+	ret = db_awl_before_write(db);
+	if (ret == 0)
+		ret = db->ops->awl_remove(db, addr, ip, removed_r);
+	return db_ret(db, ret, err_r);
+}
+
+int db_awl_list(struct db *db, db_awl_fn *fn, void *ctx, const char **err_r)
+{
+	if (db->ops->awl_list(db, fn, ctx) < 0)
+		return db_ret(db, db_read_fail(db), err_r);
+	return 0;
+}
+
+int db_awl_expire(struct db *db, uint32_t days, time_t now, uint64_t *removed_r,
+		  const char **err_r)
+{
+	uint32_t today = db_day(now);
+	int ret;
+
+	*removed_r = 0;
+	if (days == 0)
+		return 0;
+	ret = db_awl_before_write(db);
+	if (ret == 0)
+		ret = db->ops->awl_expire(db, today > days ? today - days : 0, removed_r);
 	return db_ret(db, ret, err_r);
 }
 

@@ -1,7 +1,9 @@
 /*
- * db.h - the Bayes token store: per-token spam/ham counts, the message
- * totals, and the seen-message table that keeps one message from being
- * counted twice (and lets `winnow learn --forget` undo a learn).
+ * db.h - Winnow's store: the Bayes tokens (per-token spam/ham counts, the
+ * message totals, and the seen-message table that keeps one message from
+ * being counted twice and lets `winnow learn --forget` undo a learn), and
+ * the auto-whitelist (AWL: per sender and IP block, the count and total
+ * score of its messages).
  *
  * Backends: the functions below dispatch through a small table of
  * operations (db/db_int.h). SQLite (db/db_sqlite.c, WAL mode) is the only
@@ -57,8 +59,10 @@
 #define DB_BATCH_MS 1000
 
 /* Schema version this build writes (SQLite: PRAGMA user_version). Older
-   files are migrated on open; newer ones are refused. */
-#define DB_SCHEMA_VERSION 1
+   files are migrated on open (in place, keeping what they hold); newer
+   ones are refused.
+   Version 1: Bayes only. Version 2: the AWL table added. */
+#define DB_SCHEMA_VERSION 2
 
 struct db;
 
@@ -188,6 +192,7 @@ struct db_stats {
 	uint64_t seen;          /* messages in the seen table */
 	uint32_t oldest_day;    /* last-seen days (days since 1970), 0 if empty */
 	uint32_t newest_day;
+	uint64_t awl_entries;   /* auto-whitelist entries */
 	uint64_t file_bytes;    /* on disk, write-ahead log included */
 	unsigned int schema_version;
 	const char *backend;    /* "sqlite" */
@@ -208,12 +213,14 @@ struct db_expire_params {
 	uint32_t seen_days;      /* seen-table rows older than this go (0: kept):
 				    such a message learned again counts again,
 				    and can no longer be forgotten */
+	uint32_t awl_days;       /* AWL entries not seen for this many days go
+				    (0: kept) */
 	time_t now;
 };
 
 /* Defaults: max 1,000,000 tokens trimmed to 900,000; tokens seen once
    and not for 30 days are dropped whatever the count; seen rows kept;
-   now = time(). */
+   AWL entries unseen for DB_AWL_EXPIRE_DAYS dropped; now = time(). */
 void db_expire_params_default(struct db_expire_params *p);
 
 struct db_expire_result {
@@ -221,15 +228,86 @@ struct db_expire_result {
 	uint64_t removed_old;  /* oldest last-seen first, to get under the cap */
 	uint64_t tokens_left;
 	uint64_t removed_seen; /* seen-table rows over seen_days */
+	uint64_t removed_awl;  /* AWL entries over awl_days */
 };
 
 /* Removes rare old tokens, then, while over max_tokens, the tokens least
    recently seen (the least counted among equals) down to target_tokens.
    One write transaction; scans the whole table, so run it from
    `winnow bayes expire` or a timer, not per message. The seen table is
-   kept (dropping it would let a message be counted twice). */
+   kept (dropping it would let a message be counted twice) unless
+   seen_days says otherwise. AWL entries older than awl_days go too. */
 int db_expire(struct db *db, const struct db_expire_params *p,
 	      struct db_expire_result *result_r, const char **err_r);
+
+/* ---- the auto-whitelist (AWL) ----
+ *
+ * One entry per (sender address, IP block): how many messages were
+ * scored and their total score, and the day it was last seen. Keys are
+ * opaque text to the store; filterd/check_awl.c makes them (address
+ * lower-cased, IP masked to its block, "none" when there is no IP) and
+ * does the arithmetic. Each call is one transaction of its own; before
+ * a write, a batch open on the connection is committed. */
+
+/* Longest key parts stored: an address of RFC 5321's 64 + 1 + 255
+   octets, and an IP block in text (IPv6: 39 characters). Longer ones
+   are refused by the caller (a bug to pass here). */
+#define DB_AWL_ADDR_MAX 320
+#define DB_AWL_IP_MAX 40
+/* The IP part of entries made for an address alone (`winnow awl add`);
+   the first message from the address with an IP takes such an entry
+   over, as SpamAssassin does. */
+#define DB_AWL_NO_IP "none"
+/* Days an entry may go unseen before expiry drops it: a correspondent
+   who writes twice a year keeps their history. */
+#define DB_AWL_EXPIRE_DAYS 180
+
+struct db_awl_entry {
+	const char *addr;   /* lower-cased sender address */
+	const char *ip;     /* IP block key, or DB_AWL_NO_IP */
+	uint64_t count;     /* messages (0: no entry) */
+	double total;       /* their summed scores */
+	uint32_t day;       /* last seen (days since 1970) */
+};
+
+/* The entry (addr, ip) in *entry_r (count 0 and total 0 if there is
+   none; addr and ip point at the arguments). With no entry for the
+   block, an entry (addr, DB_AWL_NO_IP) stands in for it (ip then points
+   at DB_AWL_NO_IP; nothing is moved: db_awl_add does that). Counts below zero or a total that is not a
+   number read as no entry, as SpamAssassin resets such data. */
+int db_awl_get(struct db *db, const char *addr, const char *ip,
+	       struct db_awl_entry *entry_r, const char **err_r);
+
+/* In one write transaction, so that concurrent writers lose nothing:
+   *before_r gets the entry as db_awl_get would give it (a stand-in
+   (addr, DB_AWL_NO_IP) entry is moved to (addr, ip) here), then one
+   message with score (finite) is added: count + 1, total + score, day
+   from now. before_r may be NULL. */
+int db_awl_add(struct db *db, const char *addr, const char *ip, double score,
+	       time_t now, struct db_awl_entry *before_r, const char **err_r);
+
+/* Replaces the entry (addr, ip) by one message of score (finite):
+   SpamAssassin's --add-addr-to-welcomelist (score -100) and
+   --add-addr-to-blocklist (+100) on (addr, DB_AWL_NO_IP). */
+int db_awl_set(struct db *db, const char *addr, const char *ip, double score,
+	       time_t now, const char **err_r);
+
+/* Removes the entry (addr, ip), or with ip NULL every entry of addr;
+   *removed_r how many. */
+int db_awl_remove(struct db *db, const char *addr, const char *ip,
+		  uint64_t *removed_r, const char **err_r);
+
+/* Calls fn for every entry, ordered by address then IP block, in one
+   read snapshot; the entry is valid during the call only, and fn must
+   not use db. fn returning nonzero stops the walk (db_awl_list then
+   returns 0). */
+typedef int db_awl_fn(void *ctx, const struct db_awl_entry *e);
+int db_awl_list(struct db *db, db_awl_fn *fn, void *ctx, const char **err_r);
+
+/* Removes the entries not seen for days days (days 0: none) at now;
+   *removed_r how many. db_expire does this too, with awl_days. */
+int db_awl_expire(struct db *db, uint32_t days, time_t now, uint64_t *removed_r,
+		  const char **err_r);
 
 /* Per-user stores: pattern with every "%u" replaced by user made safe for
    a file name (lowercased; bytes other than [a-z0-9._@+-] become '_'; a

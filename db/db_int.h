@@ -73,6 +73,19 @@ struct db_ops {
 	int (*stats)(struct db *db, struct db_stats *r);
 	int (*expire)(struct db *db, const struct db_expire_params *p,
 		      struct db_expire_result *r);
+	/* The AWL (db.h has the contracts; db.c checks the arguments and
+	   fills in entries' addr and ip). get: a read; add, set, remove,
+	   expire: one write transaction each. */
+	int (*awl_get)(struct db *db, const char *addr, const char *ip,
+		       struct db_awl_entry *e, int *stand_in_r);
+	int (*awl_add)(struct db *db, const char *addr, const char *ip, double score,
+		       uint32_t day, struct db_awl_entry *before);
+	int (*awl_set)(struct db *db, const char *addr, const char *ip, double score,
+		       uint32_t day);
+	int (*awl_remove)(struct db *db, const char *addr, const char *ip,
+			  uint64_t *removed_r);
+	int (*awl_list)(struct db *db, db_awl_fn *fn, void *ctx);
+	int (*awl_expire)(struct db *db, uint32_t before_day, uint64_t *removed_r);
 };
 
 /* Open addressing on the hash (linear probing); both tables below. */

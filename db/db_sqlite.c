@@ -14,6 +14,11 @@
  *   bayes_totals (id = 1, spam, ham)          one row: messages learned.
  *   bayes_seen (h PRIMARY KEY, class, day)    WITHOUT ROWID: message id
  *          hash -> 1 ham / 2 spam, so a message counts once.
+ *   awl_entries ((addr, ip) PRIMARY KEY, count, total, day)  WITHOUT
+ *          ROWID (version 2): the auto-whitelist; total is a REAL, day
+ *          the last one seen. No index on day: only expiry reads by it,
+ *          and one scan now and then is cheaper than an index write per
+ *          scanned message.
  * Hashes are stored as the signed 64-bit integers SQLite holds.
  * Migrations: dbs_migrations[i] takes version i to i + 1; open applies
  * the missing ones in one write transaction and refuses a newer file.
@@ -38,6 +43,12 @@
  * the rest (relearns, forgets) one at a time, with the clamp. A bulk batch
  * raises the page cache (DBS_BULK_CACHE_KB) so its dirty pages stay in
  * memory until the commit instead of spilling to the log.
+ *
+ * AWL: an update reads the entry and writes its new count and total in
+ * one BEGIN IMMEDIATE transaction, so two filterd threads scoring mail
+ * from the same sender at once never lose one another's message. It is
+ * one small write per scanned message (with the AWL on): WAL appends a
+ * page or two and syncs only at checkpoints (synchronous=NORMAL).
  *
  * Cache versions: PRAGMA data_version, read in the transaction's
  * snapshot, changes when another connection has committed.
@@ -90,6 +101,10 @@ static const char *const dbs_migrations[] = {
 	"INSERT INTO bayes_totals (id, spam, ham) VALUES (1, 0, 0);"
 	"CREATE TABLE bayes_seen (h INTEGER PRIMARY KEY NOT NULL,"
 	" class INTEGER NOT NULL, day INTEGER NOT NULL) WITHOUT ROWID;",
+	/* 1 -> 2: the auto-whitelist */
+	"CREATE TABLE awl_entries (addr TEXT NOT NULL, ip TEXT NOT NULL,"
+	" count INTEGER NOT NULL, total REAL NOT NULL, day INTEGER NOT NULL,"
+	" PRIMARY KEY (addr, ip)) WITHOUT ROWID;",
 };
 
 _Static_assert(N_ELEMENTS(dbs_migrations) == DB_SCHEMA_VERSION,
@@ -111,6 +126,10 @@ enum dbs_stmt {
 	S_TOK_ADD,
 	S_TOK_SUB,
 	S_TOK_DEL_EMPTY,
+	S_AWL_GET,
+	S_AWL_PUT,
+	S_AWL_DEL,
+	S_AWL_DEL_ADDR,
 	S_COUNT
 };
 
@@ -141,6 +160,12 @@ static const char *const dbs_sql[S_COUNT] = {
 	[S_TOK_SUB] = "UPDATE bayes_tokens SET spam = max(spam + ?2, ?3),"
 		      " ham = max(ham + ?4, ?5), atime = max(atime, ?6) WHERE h = ?1",
 	[S_TOK_DEL_EMPTY] = "DELETE FROM bayes_tokens WHERE h = ?1 AND spam = 0 AND ham = 0",
+	[S_AWL_GET] = "SELECT count, total, day FROM awl_entries WHERE addr = ?1 AND ip = ?2",
+	[S_AWL_PUT] = "INSERT INTO awl_entries (addr, ip, count, total, day)"
+		      " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (addr, ip) DO UPDATE SET"
+		      " count = excluded.count, total = excluded.total, day = excluded.day",
+	[S_AWL_DEL] = "DELETE FROM awl_entries WHERE addr = ?1 AND ip = ?2",
+	[S_AWL_DEL_ADDR] = "DELETE FROM awl_entries WHERE addr = ?1",
 };
 
 struct dbs {
@@ -152,6 +177,9 @@ struct dbs {
 	sqlite3_stmt *st[S_COUNT];
 	sqlite3_stmt *lookup[DBS_NCHUNK];
 	sqlite3_stmt *add_many;  /* DBS_WRITE_ROWS rows that only gain */
+	int64_t old_version;     /* read-only open of an older schema: its
+				    version (Bayes reads work, the AWL's table
+				    is missing); 0 when current */
 };
 
 static struct dbs *dbs_of(struct db *db)
@@ -360,10 +388,13 @@ static int dbs_migrate(struct db *db, int read_only)
 		return -1;
 	if (v.version == DB_SCHEMA_VERSION)
 		return 0;
-	if (read_only)
-		return db_error(db, "%s: schema version %lld needs migrating to %d "
-				"(open it read-write once)", db->path,
-				(long long)v.version, DB_SCHEMA_VERSION);
+	if (read_only) {
+		/* the Bayes tables are the same in every version so far: a
+		   reader (winnow check) may use them before any writer has
+		   migrated the file; only the AWL waits for the migration */
+		dbs_of(db)->old_version = v.version;
+		return 0;
+	}
 	snprintf(what, sizeof(what), "migrating schema %lld -> %d",
 		 (long long)v.version, DB_SCHEMA_VERSION);
 	return dbs_txn(db, 1, dbs_migrate_txn, NULL, what);
@@ -429,7 +460,7 @@ static int dbs_prepare_tables(struct db *db)
 	struct dbs *s = dbs_of(db);
 	size_t i;
 
-	if (dbs_prepare_range(db, S_TOTALS_GET, S_COUNT) < 0 ||
+	if (dbs_prepare_range(db, S_TOTALS_GET, s->old_version ? S_AWL_GET : S_COUNT) < 0 ||
 	    dbs_prepare_add_many(db, &s->add_many) < 0)
 		return -1;
 	for (i = 0; i < DBS_NCHUNK; i++) {
@@ -975,6 +1006,12 @@ static int dbs_stats_txn(struct db *db, void *ctx)
 	if (rc != SQLITE_OK)
 		return rc;
 	r->seen = (uint64_t)seen;
+	seen = 0;
+	if (!dbs_of(db)->old_version)
+		rc = dbs_query_int(db, "SELECT count(*) FROM awl_entries", &seen);
+	if (rc != SQLITE_OK)
+		return rc;
+	r->awl_entries = (uint64_t)seen;
 	rc = sqlite3_prepare_v2(dbs_of(db)->h, "SELECT count(*), coalesce(min(atime), 0),"
 				" coalesce(max(atime), 0) FROM bayes_tokens", -1, &st, NULL);
 	if (rc != SQLITE_OK)
@@ -1054,6 +1091,11 @@ static int dbs_expire_txn(struct db *db, void *ctx)
 		rc = dbs_delete(db, "DELETE FROM bayes_seen WHERE day < ?1",
 				today > e->p->seen_days ? today - e->p->seen_days : 0, 0,
 				&e->r->removed_seen);
+	e->r->removed_awl = 0;
+	if (rc == SQLITE_OK && e->p->awl_days > 0)
+		rc = dbs_delete(db, "DELETE FROM awl_entries WHERE day < ?1",
+				today > e->p->awl_days ? today - e->p->awl_days : 0, 0,
+				&e->r->removed_awl);
 	return rc;
 }
 
@@ -1069,6 +1111,240 @@ static int dbs_expire(struct db *db, const struct db_expire_params *p,
 	sqlite3_wal_checkpoint_v2(dbs_of(db)->h, NULL, SQLITE_CHECKPOINT_TRUNCATE,
 				  NULL, NULL);
 	return 0;
+}
+
+/* ---- the auto-whitelist ---- */
+
+static void dbs_bind_key(sqlite3_stmt *st, const char *addr, const char *ip)
+{
+	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ip, -1, SQLITE_STATIC);
+}
+
+/* The entry (addr, ip) in *e (zero if none, or if its data is bad); an
+   SQLite code. */
+/* -1 with a clear error when the file is an older schema opened
+   read-only (no AWL table yet); else 0. */
+static int dbs_awl_missing(struct db *db)
+{
+	struct dbs *s = dbs_of(db);
+
+	if (!s->old_version)
+		return 0;
+	return db_error(db, "%s: schema version %lld has no auto-whitelist yet "
+			"(open it read-write once to migrate it to %d)", db->path,
+			(long long)s->old_version, DB_SCHEMA_VERSION);
+}
+
+static int dbs_awl_read(struct db *db, const char *addr, const char *ip,
+			struct db_awl_entry *e)
+{
+	sqlite3_stmt *st = dbs_of(db)->st[S_AWL_GET];
+	int rc;
+
+	e->count = 0;
+	e->total = 0;
+	e->day = 0;
+	dbs_bind_key(st, addr, ip);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int64_t count = sqlite3_column_int64(st, 0);
+		double total = sqlite3_column_double(st, 1);
+		/* a hand-edited or foreign row: start it over, as SA does */
+		if (count > 0 && total == total) {
+			e->count = (uint64_t)count;
+			e->total = total;
+			e->day = dbs_count(sqlite3_column_int64(st, 2));
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int dbs_awl_write(struct db *db, enum dbs_stmt which, const char *addr,
+			 const char *ip, const struct db_awl_entry *e)
+{
+	sqlite3_stmt *st = dbs_of(db)->st[which];
+
+	dbs_bind_key(st, addr, ip);
+	if (which == S_AWL_PUT) {
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)e->count);
+		sqlite3_bind_double(st, 4, e->total);
+		sqlite3_bind_int64(st, 5, e->day);
+	}
+	return dbs_done(st);
+}
+
+struct dbs_awl {
+	const char *addr, *ip;
+	double score;
+	uint32_t day;
+	struct db_awl_entry *e;
+	int stand_in;
+	uint64_t removed;
+};
+
+/* The entry, or the address's entry without an IP standing in for it. */
+static int dbs_awl_get_txn(struct db *db, void *ctx)
+{
+	struct dbs_awl *a = ctx;
+	int rc;
+
+	a->stand_in = 0;
+	rc = dbs_awl_read(db, a->addr, a->ip, a->e);
+	if (rc != SQLITE_OK || a->e->count > 0 || strcmp(a->ip, DB_AWL_NO_IP) == 0)
+		return rc;
+	rc = dbs_awl_read(db, a->addr, DB_AWL_NO_IP, a->e);
+	a->stand_in = a->e->count > 0;
+	return rc;
+}
+
+static int dbs_awl_get(struct db *db, const char *addr, const char *ip,
+		       struct db_awl_entry *e, int *stand_in_r)
+{
+	struct dbs_awl a = { .addr = addr, .ip = ip, .e = e };
+	int ret;
+
+	if (dbs_awl_missing(db) < 0)
+		return -1;
+	ret = dbs_txn(db, 0, dbs_awl_get_txn, &a, "reading the AWL");
+	*stand_in_r = a.stand_in;
+	return ret;
+}
+
+/* Read, move a stand-in over, add: all under the write lock (retried
+   whole when busy, so it starts from the store every time). */
+static int dbs_awl_add_txn(struct db *db, void *ctx)
+{
+	struct dbs_awl *a = ctx;
+	struct db_awl_entry next;
+	int rc;
+
+	rc = dbs_awl_get_txn(db, a);
+	if (rc == SQLITE_OK && a->stand_in)
+		rc = dbs_awl_write(db, S_AWL_DEL, a->addr, DB_AWL_NO_IP, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	next.count = a->e->count + 1;
+	next.total = a->e->total + a->score;
+	next.day = a->day > a->e->day ? a->day : a->e->day;
+	return dbs_awl_write(db, S_AWL_PUT, a->addr, a->ip, &next);
+}
+
+static int dbs_awl_add(struct db *db, const char *addr, const char *ip, double score,
+		       uint32_t day, struct db_awl_entry *before)
+{
+	struct dbs_awl a = { .addr = addr, .ip = ip, .score = score, .day = day,
+			     .e = before };
+
+	if (dbs_awl_missing(db) < 0)
+		return -1;
+	return dbs_txn(db, 1, dbs_awl_add_txn, &a, "updating the AWL");
+}
+
+static int dbs_awl_set_txn(struct db *db, void *ctx)
+{
+	struct dbs_awl *a = ctx;
+	struct db_awl_entry e = { .count = 1, .total = a->score, .day = a->day };
+
+	return dbs_awl_write(db, S_AWL_PUT, a->addr, a->ip, &e);
+}
+
+static int dbs_awl_set(struct db *db, const char *addr, const char *ip, double score,
+		       uint32_t day)
+{
+	struct dbs_awl a = { .addr = addr, .ip = ip, .score = score, .day = day };
+
+	if (dbs_awl_missing(db) < 0)
+		return -1;
+	return dbs_txn(db, 1, dbs_awl_set_txn, &a, "updating the AWL");
+}
+
+static int dbs_awl_remove_txn(struct db *db, void *ctx)
+{
+	struct dbs_awl *a = ctx;
+	int rc;
+
+	rc = dbs_awl_write(db, a->ip != NULL ? S_AWL_DEL : S_AWL_DEL_ADDR, a->addr,
+			   a->ip, NULL);
+	a->removed = rc == SQLITE_OK ? (uint64_t)sqlite3_changes(dbs_of(db)->h) : 0;
+	return rc;
+}
+
+static int dbs_awl_remove(struct db *db, const char *addr, const char *ip,
+			  uint64_t *removed_r)
+{
+	struct dbs_awl a = { .addr = addr, .ip = ip };
+	int ret;
+
+	if (dbs_awl_missing(db) < 0)
+		return -1;
+	ret = dbs_txn(db, 1, dbs_awl_remove_txn, &a, "removing from the AWL");
+	*removed_r = a.removed;
+	return ret;
+}
+
+struct dbs_awl_walk {
+	db_awl_fn *fn;
+	void *ctx;
+};
+
+static int dbs_awl_list_txn(struct db *db, void *ctx)
+{
+	struct dbs_awl_walk *w = ctx;
+	struct db_awl_entry e;
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(dbs_of(db)->h, "SELECT addr, ip, count, total, day"
+				" FROM awl_entries ORDER BY addr, ip", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		e.addr = (const char *)sqlite3_column_text(st, 0);
+		e.ip = (const char *)sqlite3_column_text(st, 1);
+		e.count = dbs_count(sqlite3_column_int64(st, 2));
+		e.total = sqlite3_column_double(st, 3);
+		e.day = dbs_count(sqlite3_column_int64(st, 4));
+		if (e.addr == NULL || e.ip == NULL)
+			continue; /* NOT NULL; out of memory converting */
+		if (w->fn(w->ctx, &e) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int dbs_awl_list(struct db *db, db_awl_fn *fn, void *ctx)
+{
+	struct dbs_awl_walk w = { fn, ctx };
+
+	if (dbs_awl_missing(db) < 0)
+		return -1;
+	return dbs_txn(db, 0, dbs_awl_list_txn, &w, "listing the AWL");
+}
+
+static int dbs_awl_expire_txn(struct db *db, void *ctx)
+{
+	struct dbs_awl *a = ctx;
+
+	return dbs_delete(db, "DELETE FROM awl_entries WHERE day < ?1", a->day, 0,
+			  &a->removed);
+}
+
+static int dbs_awl_expire(struct db *db, uint32_t before_day, uint64_t *removed_r)
+{
+	struct dbs_awl a = { .day = before_day };
+	int ret;
+
+	*removed_r = 0;
+	if (dbs_awl_missing(db) < 0)
+		return -1;
+	ret = dbs_txn(db, 1, dbs_awl_expire_txn, &a, "expiring the AWL");
+	*removed_r = ret == 0 ? a.removed : 0;
+	return ret;
 }
 
 const struct db_ops db_sqlite_ops = {
@@ -1087,4 +1363,10 @@ const struct db_ops db_sqlite_ops = {
 	.bulk_end = dbs_bulk_end,
 	.stats = dbs_stats,
 	.expire = dbs_expire,
+	.awl_get = dbs_awl_get,
+	.awl_add = dbs_awl_add,
+	.awl_set = dbs_awl_set,
+	.awl_remove = dbs_awl_remove,
+	.awl_list = dbs_awl_list,
+	.awl_expire = dbs_awl_expire,
 };

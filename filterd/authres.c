@@ -103,6 +103,10 @@ const char *authres_build(struct arena *a, const char *authserv_id,
 	if (n == 0)
 		buf_append_str(&b, "; none");
 	for (i = 0; i < n; i++) {
+		if (items[i].method == NULL) { /* a whole resinfo, made by the check */
+			buf_printf(&b, ";\n\t%s", items[i].props);
+			continue;
+		}
 		buf_printf(&b, ";\n\t%s=%s", items[i].method, items[i].result);
 		if (items[i].reason != NULL && items[i].reason[0] != '\0')
 			put_reason(&b, items[i].reason);

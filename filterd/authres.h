@@ -14,7 +14,9 @@
 
 /* One method's result, e.g. { "spf", "pass", NULL,
    "smtp.mailfrom=a@example.com" } or { "dkim", "fail", "bad signature",
-   "header.d=example.com header.s=sel" }. reason and props may be NULL. */
+   "header.d=example.com header.s=sel" }. reason and props may be NULL.
+   method NULL: props is a whole resinfo ("dkim=pass header.d=...") that
+   the check made itself. */
 struct authres_item {
 	const char *method;
 	const char *result;

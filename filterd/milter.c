@@ -47,6 +47,7 @@
 #include "filterd/daemon.h"
 #include "filterd/milter.h"
 #include "filterd/scan.h"
+#include "filterd/scan_net.h"
 #include "filterd/spamhdr.h"
 #include "lib/arena.h"
 #include "lib/buf.h"
@@ -445,6 +446,17 @@ static const char *milter_authserv_id(const struct milter_eom *e)
 	return id != NULL && id[0] != '\0' ? id : e->host;
 }
 
+/* Authentication-Results (RFC 8601) when the network checks ran: at the
+   top, as trace fields go (RFC 8601 5). */
+static void milter_add_authres(struct milter_eom *e)
+{
+	const char *ar = scan_net_authres(e->sc, milter_authserv_id(e));
+
+	if (ar != NULL && smfi_insheader(e->smf, 0, "Authentication-Results", (char *)ar) !=
+			      MI_SUCCESS)
+		daemon_log(LOG_WARNING, e->c->m.qid, "milter: cannot add Authentication-Results");
+}
+
 /* Deletes forged fields, last first so indices stay valid: every
    X-Spam-* field, and Authentication-Results fields that claim our
    authserv-id (RFC 8601 5); those of other hosts stay. */
@@ -531,6 +543,7 @@ static void milter_add_spam_headers(struct milter_eom *e, int spam)
 {
 	struct spam_headers h;
 
+	milter_add_authres(e);
 	spam_headers_build(e->sc, spam && cfg_bool(e->cfg, "add_report"), e->host, &h);
 	milter_add(e, "X-Spam-Checker-Version", h.checker);
 	if (h.flag != NULL)

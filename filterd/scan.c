@@ -16,14 +16,19 @@
 
 #include "config.h"
 #include "filterd/scan_bayes.h"
+#include "filterd/scan_net.h"
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "rules/rule.h"
 
 static int scan_rules_run(struct scan_ctx *ctx, void *state, const char **err_r);
 
+/* "net" sends its DNS queries first; Bayes classifies while they are
+   out; "net results" collects them just before the rules read them. */
 static const struct scan_check scan_checks[] = {
+	{ "net", scan_net_load, scan_net_unload, scan_net_start },
 	{ "bayes", scan_bayes_load, scan_bayes_unload, scan_bayes_run },
+	{ "net results", NULL, NULL, scan_net_collect },
 	{ "rules", NULL, NULL, scan_rules_run },
 	{ "autolearn", NULL, NULL, scan_autolearn_run },
 };
@@ -37,8 +42,7 @@ static int scan_rules_run(struct scan_ctx *ctx, void *state, const char **err_r)
 	unsigned int limit = cfg_uint(ctx->engine->cfg, "scan_timeout");
 
 	(void)state;
-	rc = rule_ctx_new(ctx->arena, ctx->engine->rules, ctx->msg, &ctx->env,
-			  &ctx->facts);
+	rc = scan_rule_ctx(ctx);
 	if (limit > 0)
 		rc->deadline = ctx->started + (double)limit;
 	ruleset_run(ctx->engine->rules, rc, &ctx->hits);
@@ -47,6 +51,14 @@ static int scan_rules_run(struct scan_ctx *ctx, void *state, const char **err_r)
 		return -1;
 	}
 	return 0;
+}
+
+struct rule_ctx *scan_rule_ctx(struct scan_ctx *ctx)
+{
+	if (ctx->rule_ctx == NULL)
+		ctx->rule_ctx = rule_ctx_new(ctx->arena, ctx->engine->rules, ctx->msg,
+					     &ctx->env, &ctx->facts);
+	return ctx->rule_ctx;
 }
 
 void scan_msg_limits(const struct cfg *c, struct msg_limits *lim)

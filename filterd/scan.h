@@ -22,6 +22,8 @@
 struct ruleset;
 struct scan_bayes;
 struct scan_bayes_msg;
+struct scan_net_msg;
+struct rule_ctx;
 
 enum scan_verdict {
 	SCAN_HAM,
@@ -61,6 +63,9 @@ struct scan_ctx {
 	struct scan_bayes_msg *bayes; /* the Bayes step's result, or NULL */
 	const char *autolearn; /* X-Spam-Status autolearn=: spam, ham, no,
 				  disabled, unavailable, failed */
+	struct scan_net_msg *net;   /* the network step's state, or NULL */
+	struct rule_ctx *rule_ctx;  /* made once (scan_rule_ctx), for the
+				       network step and the rules */
 };
 
 /* One check: optional load at startup (may fail with *err_r), and run
@@ -89,6 +94,8 @@ void scan_msg_limits(const struct cfg *c, struct msg_limits *lim);
 struct scan_ctx *scan_ctx_new(const struct scan_engine *eng, const void *raw,
 			      size_t len);
 int scan_run(struct scan_ctx *ctx);
+/* The rules' view of the message (relays, headers), made on first use. */
+struct rule_ctx *scan_rule_ctx(struct scan_ctx *ctx);
 void scan_ctx_free(struct scan_ctx **ctxp);
 
 #endif

@@ -108,6 +108,23 @@ static const struct cfg_key cfg_key_table[] = {
 	{ "bayes_bigrams", CFG_BOOL, "no", "also learn adjacent word pairs" },
 	{ "bayes_hidden_text", CFG_BOOL, "yes",
 	  "also learn the words of HTML text hidden from the reader" },
+	/* AWL: the auto-whitelist (SpamAssassin's AWL plugin), kept in db_path */
+	{ "use_awl", CFG_BOOL, "no",
+	  "move each message's score toward its sender's mean score (AWL hit); one "
+	  "store write per message" },
+	{ "awl_factor", CFG_DOUBLE, "0.5",
+	  "how far toward the sender's mean a score moves, 0 to 1" },
+	{ "awl_ipv4_mask_len", CFG_UINT, "16",
+	  "leading bits of an IPv4 address that make a sender's IP block, 0 to 32" },
+	{ "awl_ipv6_mask_len", CFG_UINT, "48",
+	  "leading bits of an IPv6 address that make a sender's IP block, 0 to 128" },
+	{ "awl_expire_days", CFG_UINT, "180",
+	  "days an AWL entry may go unseen before expiry drops it (0: never)" },
+	/* Network checks (filterd/scan_net.c) */
+	{ "use_network", CFG_BOOL, "yes",
+	  "DNS-based checks: DNSBL/URIBL rules, dnsbl_zones, SPF, DKIM (winnow check -L: off)" },
+	{ "use_spf", CFG_BOOL, "yes", "check SPF (RFC 7208) of the sender and HELO" },
+	{ "use_dkim", CFG_BOOL, "yes", "verify DKIM signatures (RFC 6376)" },
 	/* DNS: the resolver shared by DNSBL, URIBL, SPF, DKIM and DMARC */
 	{ "dns_forward", CFG_LIST, "",
 	  "DNS servers to ask, ADDR or ADDR@PORT (empty: those of /etc/resolv.conf)" },
@@ -115,7 +132,41 @@ static const struct cfg_key cfg_key_table[] = {
 	  "milliseconds one DNS query may take; later it counts as a timeout" },
 	{ "dns_message_budget_ms", CFG_UINT, "5000",
 	  "milliseconds all DNS queries of one message may take together" },
+	/* DNSBL/URIBL (filterd/check_dnsbl.c) and the public suffix list */
+	{ "dnsbl_zones", CFG_LIST, "",
+	  "DNSBL zones checked against untrusted relays; a listing hits RCVD_IN_<ZONE>" },
+	{ "dnsbl_score", CFG_DOUBLE, "1.0", "score of each dnsbl_zones hit" },
+	{ "public_suffix_list", CFG_STR, "/usr/share/publicsuffix/public_suffix_list.dat",
+	  "Public Suffix List file (registrable domains for URIBL and DMARC)" },
+	{ "dkim_max_signatures", CFG_UINT, "10",
+	  "DKIM signatures verified per message; more are reported unchecked" },
 };
+
+/* Ranges of the AWL keys (their type is checked first). */
+static int cfg_check_range(const char *value, double max, char **err_r)
+{
+	double v = strtod(value, NULL);
+
+	if (v >= 0 && v <= max)
+		return 0;
+	*err_r = buf_strdup_printf("must be from 0 to %g", max);
+	return -1;
+}
+
+static int cfg_check_fraction(const char *value, char **err_r)
+{
+	return cfg_check_range(value, 1, err_r);
+}
+
+static int cfg_check_ipv4_mask(const char *value, char **err_r)
+{
+	return cfg_check_range(value, 32, err_r);
+}
+
+static int cfg_check_ipv6_mask(const char *value, char **err_r)
+{
+	return cfg_check_range(value, 128, err_r);
+}
 
 /* Keys whose values need more than their type's check, so that a bad
    value is reported at load with its file:line, not when first used. */
@@ -124,6 +175,9 @@ static const struct {
 	int (*check)(const char *value, char **err_r); /* -1, malloc'd reason */
 } cfg_check_table[] = {
 	{ "dns_forward", dns_forward_check },
+	{ "awl_factor", cfg_check_fraction },
+	{ "awl_ipv4_mask_len", cfg_check_ipv4_mask },
+	{ "awl_ipv6_mask_len", cfg_check_ipv6_mask },
 };
 
 struct cfg_value {

@@ -68,6 +68,7 @@ struct net_dkim_sig {
 	int valid;           /* verified (the key found, body and headers match) */
 	int author;          /* d= aligned with the From: domain */
 	int envfrom;         /* d= aligned with the envelope sender's domain */
+	int temperror;       /* not verified for DNS trouble: no evidence */
 };
 
 /* One DNSBL/URIBL answer: rule (the one whose lookup it answers), set

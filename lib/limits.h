@@ -90,4 +90,21 @@
 /* dns_forward: forwarders listed. */
 #define WN_DNS_MAX_FORWARDERS 8
 
+/* dnsbl: URI domains (registrable domains and IP literal hosts) looked
+   up per message in each URIBL. SpamAssassin's uridnsbl_max_domains is
+   20: spam rarely needs more to name its payload, and a message with
+   hundreds of links must not cost hundreds of queries per list. */
+#define WN_DNSBL_MAX_URI_DOMAINS 20
+
+/* dnsbl: relay addresses looked up per message in each DNSBL. A forged
+   Received chain can name any number of hops; real untrusted chains
+   have one to three. */
+#define WN_DNSBL_MAX_RELAY_IPS 10
+
+/* dkim_max_signatures: DKIM-Signature fields verified per message. Real
+   mail carries one to three (author, ESP, mailing list); each costs a
+   key query, a public-key operation and, with its own c=/l=, a pass over
+   the body. Fields past this are reported unchecked (neutral). */
+#define WN_DKIM_MAX_SIGS 10
+
 #endif

@@ -15,3 +15,4 @@ libwinnow_lib_a_SOURCES = \
 include lib/msg.mk
 include lib/html.mk
 include lib/dns.mk
+include lib/psl.mk

@@ -361,7 +361,7 @@ static const struct rule_eval_def table[] = {
 	NETFN(check_dkim_signed, 0, 64), NETFN(check_dkim_valid, 0, 64), NETFN(check_dkim_valid_author_sig, 0, 64),
 	NETFN(check_dkim_valid_envelopefrom, 0, 0), NET("check_dkim_testing"),
 	NET("check_dkim_adsp"), NET("check_dkim_signsome"), NET("check_dkim_signall"),
-	NET("check_dkim_dependable"), NET("check_for_dkim_whitelist_from"),
+	NETFN(check_dkim_dependable, 0, 0), NET("check_for_dkim_whitelist_from"),
 	NET("check_for_dkim_welcomelist_from"), NET("check_for_def_dkim_whitelist_from"),
 	NET("check_for_def_dkim_welcomelist_from"), NET("check_arc_signed"),
 	NET("check_arc_valid"),

@@ -128,6 +128,7 @@ EVAL_FN(check_for_spf_helo_fail);
 EVAL_FN(check_for_spf_helo_softfail);
 EVAL_FN(check_for_spf_helo_permerror);
 EVAL_FN(check_for_spf_helo_temperror);
+EVAL_FN(check_dkim_dependable);
 EVAL_FN(check_dkim_signed);
 EVAL_FN(check_dkim_valid);
 EVAL_FN(check_dkim_valid_author_sig);

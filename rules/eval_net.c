@@ -104,6 +104,23 @@ static int dkim_any(const struct rule_ctx *ctx, const struct rule_eval_args *a,
 	return 0;
 }
 
+/* SpamAssassin's check_dkim_dependable: the verification result can be
+   trusted, here: no signature was left unverified by DNS trouble (a
+   timeout is no evidence that a signature is bad). */
+EVAL_FN(check_dkim_dependable)
+{
+	const struct net_facts *n = net_of(ctx);
+	size_t i;
+
+	(void)a;
+	if (n == NULL || !n->dkim_checked)
+		return 0;
+	for (i = 0; i < n->ndkim; i++)
+		if (n->dkim[i].temperror)
+			return 0;
+	return 1;
+}
+
 EVAL_FN(check_dkim_signed) { return dkim_any(ctx, a, DK_SIGNED); }
 EVAL_FN(check_dkim_valid) { return dkim_any(ctx, a, DK_VALID); }
 EVAL_FN(check_dkim_valid_author_sig) { return dkim_any(ctx, a, DK_AUTHOR); }

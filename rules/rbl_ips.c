@@ -154,3 +154,20 @@ size_t rule_ctx_rbl_ips(struct rule_ctx *ctx, const char *set, int nice,
 	*ips_r = ips.v;
 	return ips.n;
 }
+
+int rule_ctx_first_untrusted(struct rule_ctx *ctx, const char **ip_r, const char **helo_r,
+			     const char **envfrom_r)
+{
+	const struct relay_info *ri = relays_get(ctx);
+	const struct relay *r;
+
+	if (ri->num_trusted >= ri->count)
+		return -1;
+	r = &ri->v[ri->num_trusted];
+	if (r->ip == NULL || r->ip[0] == '\0')
+		return -1;
+	*ip_r = r->ip;
+	*helo_r = r->helo;
+	*envfrom_r = ri->envelope_from;
+	return 0;
+}

@@ -196,6 +196,13 @@ size_t ruleset_net_lookups(struct ruleset *rs, const struct rule_net_lookup **v_
 size_t rule_ctx_rbl_ips(struct rule_ctx *ctx, const char *set, int nice,
 			const char *const **ips_r);
 
+/* The relay that handed the message to the trusted ones (its IP and
+   HELO) and the envelope sender the trusted relays recorded (NULL if
+   none), for checks of a message without an MTA's envelope (SPF as
+   SpamAssassin does it). -1 when every relay is trusted or it gave no IP. */
+int rule_ctx_first_untrusted(struct rule_ctx *ctx, const char **ip_r, const char **helo_r,
+			     const char **envfrom_r);
+
 /* Pseudo-headers computed by relays.c (X-Spam-Relays-Trusted, ...,
    EnvelopeFrom, X-Spam-Relays-External ...). NULL if not a pseudo-header
    or unset; *is_pseudo_r tells which. */

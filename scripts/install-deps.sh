@@ -19,7 +19,10 @@ PKGS="build-essential autoconf automake libtool pkg-config
       libpcre2-dev libsqlite3-dev libmilter-dev libunbound-dev
       clang libclang-rt-14-dev
       spamassassin spamc spamd python3 bogofilter bogofilter-bdb
-      postfix miltertest swaks unbound"
+      postfix miltertest swaks unbound
+      libopendkim-dev opendkim-tools python3-dkim python3-nacl python3-dnspython
+      publicsuffix
+      libspf2-dev python3-spf"
 # Postfix with no system configuration: the tests run their own instance.
 echo "postfix postfix/main_mailer_type select No configuration" |
 	$SUDO debconf-set-selections 2>/dev/null || true

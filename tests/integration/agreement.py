@@ -82,7 +82,7 @@ def run_spamassassin(files):
 
 
 def run_winnow(winnow, files, rules_dir):
-    cmd = [winnow, 'check', '--json', '-o', 'use_bayes=no', '-o', 'rules_dir=' + rules_dir] + files
+    cmd = [winnow, 'check', '--json', '-L', '-o', 'use_bayes=no', '-o', 'rules_dir=' + rules_dir] + files
     out = subprocess.run(cmd, capture_output=True)
     if out.returncode > 1:
         sys.exit('agreement: winnow failed (%d): %s'

@@ -57,7 +57,7 @@ with open(os.path.join(top, 'ham.mbox'), 'w') as f:
 PY
 
 DB=$T/w.db
-O="-c /dev/null -o db_path=$DB"
+O="-c /dev/null -o db_path=$DB -o use_network=no"
 LOW="-o bayes_min_spam_num=5 -o bayes_min_ham_num=5"
 
 # --- winnow learn ---
@@ -93,7 +93,7 @@ check "held-out ham: Bayes < 0.1 and BAYES_00" \
 js=$($W check --json $O "$T/spam-test35.eml")
 check "under bayes_min_spam_num: no probability, no BAYES_ hit" \
 	'echo "$js" | grep -q "\"bayes\":null" && ! echo "$js" | grep -q BAYES_'
-js=$($W check --json -c /dev/null -o "db_path=$T/none.db" "$T/spam-test35.eml"); rc=$?
+js=$($W check --json -L -c /dev/null -o "db_path=$T/none.db" "$T/spam-test35.eml"); rc=$?
 check "a store not created yet: check works, and does not create it" \
 	'[ $rc -le 1 ] && echo "$js" | grep -q "\"bayes\":null" && [ ! -e "$T/none.db" ]'
 $W check $O $LOW "$T/ham-test36.eml" >/dev/null
@@ -158,7 +158,7 @@ DB2=$T/f.db
 PORT=$(sh "$top_srcdir/tests/integration/free-port.sh")
 # a rule that scores the generated spam well over the autolearn threshold
 printf 'body T_PILLS /cheap pills casino/\nscore T_PILLS 15\nbody T_MINE /my own marker/\nscore T_MINE 15\ntflags T_MINE userconf\n' >"$T/extra.cf"
-"$F" -f -c /dev/null -o milter_listen= -o "spamd_listen=127.0.0.1:$PORT" -o "db_path=$DB2" \
+"$F" -f -c /dev/null -o milter_listen= -o "spamd_listen=127.0.0.1:$PORT" -o "db_path=$DB2" -o use_network=no \
 	-o spamd_allow_tell=yes -o "rules_dir=$top_srcdir/rules/default $T/extra.cf" \
 	2>"$T/filterd.log" &
 FPID=$!
@@ -215,7 +215,7 @@ kill "$FPID"; wait "$FPID" 2>/dev/null; FPID=
 # per-user stores through spamd's User header (spamc -u)
 PU="-o bayes_user_path=$T/pu-%u.db"
 $W learn $O $PU --user alice --spam "$T/spam" >/dev/null && $W learn $O $PU --user alice --ham "$T/ham" >/dev/null
-"$F" -f -c /dev/null -o milter_listen= -o "spamd_listen=127.0.0.1:$PORT" -o "db_path=$DB2" \
+"$F" -f -c /dev/null -o milter_listen= -o "spamd_listen=127.0.0.1:$PORT" -o "db_path=$DB2" -o use_network=no \
 	$PU $LOW -o spamd_allow_tell=yes -o "rules_dir=$top_srcdir/rules/default" 2>"$T/filterd3.log" &
 FPID=$!
 i=0
@@ -228,7 +228,7 @@ spamc $C -u carol -L spam <"$T/spam/2.eml" >/dev/null
 check "spamc -u carol -L spam learns into carol's store" '[ -f "$T/pu-carol.db" ]'
 kill "$FPID"; wait "$FPID" 2>/dev/null; FPID=
 
-"$F" -f -c /dev/null -o milter_listen= -o "spamd_listen=127.0.0.1:$PORT" -o "db_path=$DB2" \
+"$F" -f -c /dev/null -o milter_listen= -o "spamd_listen=127.0.0.1:$PORT" -o "db_path=$DB2" -o use_network=no \
 	2>"$T/filterd2.log" &
 FPID=$!
 i=0

@@ -15,7 +15,7 @@ bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 expect_rc() { # want got what
 	[ "$1" = "$2" ] && ok || bad "$3: exit $2, want $1"
 }
-R="-o rules_dir=$top/rules/default"
+R="-o rules_dir=$top/rules/default -o use_network=no"
 gtube=$top/etc/samples/gtube.eml
 ham=$top/etc/samples/ham.eml
 

@@ -558,6 +558,21 @@ static void test_overlap(void)
 	test_assert(ten >= 100);
 	test_assert(ten < 2 * single); /* serial would be 10x */
 	dns_batch_free(&b);
+
+	/* more than libunbound's default 16 in flight: still one round
+	   trip (names never asked before, NXDOMAIN in the static zone) */
+	b = dns_batch_new(d);
+	t0 = now_ms();
+	for (i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "many%d.example.test", i);
+		ok += dns_batch_add(b, DNS_A, name) >= 0;
+	}
+	test_assert_int(dns_batch_wait(b, 3000), 0);
+	ten = now_ms() - t0;
+	printf("dns: 40-query batch %.1f ms\n", ten);
+	test_assert_int(ok, 50);
+	test_assert(ten < 1.6 * single); /* two round trips when capped at 16 */
+	dns_batch_free(&b);
 	dns_free(&d);
 	relay_stop(&rl);
 	test_end();

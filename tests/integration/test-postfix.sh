@@ -79,7 +79,7 @@ chmod 755 "$W"
 
 start_filterd() { # extra -o options follow
 	rm -f "$W/milter.sock"
-	"$F" -f -o spamd_listen= -o "milter_listen=$LISTEN" -o milter_socket_mode=0666 \
+	"$F" -f -o spamd_listen= -o "milter_listen=$LISTEN" -o milter_socket_mode=0666 -o use_network=no \
 		-o reject_score=50 -o "reject_reply=550 5.7.1 Winnow says spam" \
 		-o "db_path=$W/winnow.db" -o bayes_auto_learn_threshold_nonspam=3 "$@" \
 		2>>"$W/filterd.log" &
@@ -196,7 +196,42 @@ while [ -z "$(find "$P/spool/hold" -type f 2>/dev/null)" ] && [ $i -lt 50 ]; do 
 [ -z "$(ls "$P/vmail/virt.test/bob/new/" 2>/dev/null)" ] && ok "quarantine: not delivered" ||
 	bad "quarantine: not delivered"
 
-# 5. filterd down: Postfix tempfails (milter_default_action), nothing queued
+# 5. network checks on, against a DNS server on loopback: the delivered
+# message carries our Authentication-Results (SPF of the sender), at the
+# top, and the forged one claiming our authserv-id is gone
+if command -v unbound >/dev/null; then
+	. "$top_srcdir/tests/integration/dns-server.sh"
+	if dns_server_start "$top_srcdir/tests/data/dns/postfix.conf"; then
+		kill "$FPID"; wait "$FPID" 2>/dev/null
+		start_filterd -o use_network=yes -o "dns_forward=127.0.0.1@$DNS_PORT" \
+			-o authserv_id=mx.virt.test
+		printf 'Authentication-Results: mx.virt.test; spf=pass (forged)\r\n' >"$W/ar.eml"
+		cat "$W/ham.eml" >>"$W/ar.eml"
+		r=$(send "$W/ar.eml")
+		[ "${r%% *}" = 250 ] && ok "network: accepted" || bad "network: accepted (got: $r)"
+		if m=$(delivered); then
+			# ours: the only one left, above the sender's own fields
+			first=$(python3 -c 'import email,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb")); k=[x.lower() for x in m.keys()]; a=m.get_all("Authentication-Results") or []; print(len(a), k.index("authentication-results") < k.index("from"), " ".join(a[0].split()) if a else "-")' "$m")
+			case $first in
+			"1 True mx.virt.test; spf=pass smtp.mailfrom=alice@example.test; dkim=none")
+				ok "network: Authentication-Results with spf=pass, above the message's fields" ;;
+			*) bad "network: Authentication-Results (got: $first)" ;;
+			esac
+			grep -q 'forged' "$m" && bad "network: forged Authentication-Results removed" ||
+				ok "network: forged Authentication-Results removed"
+			grep -q '^X-Spam-Status: .*SPF_PASS' "$m" && ok "network: SPF_PASS in X-Spam-Status" ||
+				bad "network: SPF_PASS in X-Spam-Status ($(grep -A2 '^X-Spam-Status' "$m"))"
+			rm -f "$m"
+		else
+			bad "network: delivered"
+		fi
+		dns_server_stop
+	else
+		bad "network: DNS server"
+	fi
+fi
+
+# 6. filterd down: Postfix tempfails (milter_default_action), nothing queued
 kill "$FPID"; wait "$FPID" 2>/dev/null; FPID=
 r=$(send "$W/ham.eml")
 case "$r" in

@@ -31,7 +31,7 @@ trap cleanup EXIT INT TERM
 
 # start LISTEN_SPEC: filterd with only the spamd listener
 start() {
-	"$F" -f -o milter_listen= -o "spamd_listen=$1" -o scan_max_size=200k -o "db_path=$W/w.db" \
+	"$F" -f -o milter_listen= -o "spamd_listen=$1" -o scan_max_size=200k -o "db_path=$W/w.db" -o use_network=no \
 		-o hostname=spamc.test 2>>"$W/filterd.log" &
 	FPID=$!
 }

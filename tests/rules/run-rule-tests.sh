@@ -33,7 +33,7 @@ fi
 out=$(mktemp "${TMPDIR:-/tmp}/wn-rules.XXXXXX") || exit 1
 trap 'rm -f "$out"' EXIT INT TERM
 
-"$WINNOW" check -c /dev/null --json -o "rules_dir=$top_srcdir/rules/default" -o use_bayes=no \
+"$WINNOW" check -c /dev/null --json -L -o "rules_dir=$top_srcdir/rules/default" -o use_bayes=no \
 	"$top_srcdir"/tests/rules/*.eml >"$out"
 rc=$?
 

@@ -240,8 +240,9 @@ static void test_net_none(struct rule_ctx *p)
 static void test_net_spf_dkim_dmarc(struct rule_ctx *p, struct net_facts *n)
 {
 	static const struct net_dkim_sig sigs[] = {
-		{ "list.example.org", 1, 0, 0 },
-		{ "example.com", 0, 1, 0 }, /* author domain, but invalid */
+		{ "list.example.org", 1, 0, 0, 0 },
+		{ "example.com", 0, 1, 0, 0 }, /* author domain, but invalid */
+		{ "slow.example", 0, 0, 0, 1 }, /* its key timed out */
 	};
 
 	n->spf = NET_SPF_SOFTFAIL;
@@ -263,6 +264,12 @@ static void test_net_spf_dkim_dmarc(struct rule_ctx *p, struct net_facts *n)
 	test_assert_int(E1(p, "check_dkim_valid", "other.example"), 0);
 	test_assert_int(E(p, "check_dkim_valid"), 1);
 	test_assert_int(E(p, "check_dkim_valid_author_sig"), 0);
+	test_assert_int(E(p, "check_dkim_dependable"), 1);
+	n->ndkim = 3; /* a temperror: the result is not dependable */
+	test_assert_int(E(p, "check_dkim_dependable"), 0);
+	test_assert_int(E1(p, "check_dkim_signed", "slow.example"), 1);
+	test_assert_int(E1(p, "check_dkim_valid", "slow.example"), 0);
+	n->ndkim = 2;
 	test_assert_int(E(p, "check_dmarc_quarantine"), 1);
 	test_assert_int(E(p, "check_dmarc_reject"), 0);
 	test_end();

@@ -18,7 +18,7 @@ start() {
 	name=$1; port=$(sh "$top/tests/integration/free-port.sh"); shift
 	"$F" -f -o spamd_listen= -o milter_listen="inet:$port@127.0.0.1" \
 		-o rules_dir="$top/rules/default" -o hostname=filter.example.test \
-		-o db_path="$T/$name.db" "$@" \
+		-o db_path="$T/$name.db" -o use_network=no "$@" \
 		>"$T/$name.log" 2>&1 &
 	echo $! >"$T/$name.pid"
 	echo "$port" >"$T/$name.port"

@@ -1,0 +1,29 @@
+/*
+ * scan_net.h - the pipeline's network step: DNSBL and URIBL lookups the
+ * rules ask for (and the plain dnsbl_zones key), SPF, DKIM, all started
+ * at once in one DNS batch as soon as the message is parsed, collected
+ * just before the rules run (Bayes classifies meanwhile), and handed to
+ * the rules (msg_facts.net), the hit list and Authentication-Results.
+ *
+ * Key use_network (default yes) turns the step on; dns_forward,
+ * dns_timeout_ms and dns_message_budget_ms bound it (lib/dns.h): a dead
+ * resolver costs at most the budget and the checks that timed out
+ * contribute nothing.
+ */
+#ifndef SCAN_NET_H
+#define SCAN_NET_H
+
+#include "filterd/scan.h"
+
+/* The scan_check entries (filterd/scan.c's table): "net" starts, "net
+   results" collects. */
+int scan_net_load(struct scan_engine *eng, void **state_r, const char **err_r);
+void scan_net_unload(void *state);
+int scan_net_start(struct scan_ctx *ctx, void *state, const char **err_r);
+int scan_net_collect(struct scan_ctx *ctx, void *state, const char **err_r);
+
+/* The Authentication-Results field body for ctx (NULL when the network
+   step did not run), under authserv_id. */
+const char *scan_net_authres(struct scan_ctx *ctx, const char *authserv_id);
+
+#endif

@@ -1,0 +1,103 @@
+#!/bin/sh
+# The network step end to end (filterd/scan_net.c): unbound on loopback
+# serves SPF records, a DKIM key made for this run, a DNSBL and a URIBL
+# zone (test-net.py writes them and signs the messages with
+# python3-dkim); `winnow check` with the default rules plus
+# tests/data/net/net.cf must give exactly the expected SPF, DKIM, DNSBL
+# and URIBL hits and Authentication-Results, turn it all off with -L,
+# and stay within the budget when the resolver never answers.
+# Skips (77) without unbound or python3-dkim.
+set -u
+: "${top_srcdir:=.}" "${top_builddir:=.}"
+W=${WINNOW:-$top_builddir/winnow}
+PY=/usr/bin/python3
+command -v unbound >/dev/null || { echo "SKIP: unbound not installed"; exit 77; }
+$PY -c 'import dkim' 2>/dev/null && command -v dknewkey >/dev/null ||
+	{ echo "SKIP: python3-dkim missing"; exit 77; }
+. "$top_srcdir/tests/integration/dns-server.sh"
+FX=$(mktemp -d /tmp/winnow-net.XXXXXX) || exit 1
+trap 'dns_server_stop; rm -rf "$FX"' EXIT INT TERM
+pass=0
+fail=0
+ok() { echo "PASS: $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL: $1"; fail=$((fail + 1)); }
+
+$PY "$top_srcdir/tests/integration/test-net.py" "$FX" || { echo "FAIL: fixtures"; exit 1; }
+dns_server_start "$FX/net.conf" || { echo "FAIL: DNS server"; exit 1; }
+mkdir "$FX/rules" && cp "$top_srcdir"/rules/default/*.cf "$top_srcdir/tests/data/net/net.cf" "$FX/rules/"
+
+# check FILE ARGS...: the JSON line of `winnow check` (hits, authres)
+check() {
+	f=$1
+	shift
+	"$W" check -c /dev/null --json -o "rules_dir=$FX/rules" -o use_bayes=no \
+		-o "dns_forward=127.0.0.1@$DNS_PORT" -o dns_timeout_ms=2000 \
+		--helo mail.net.test --mail-from alice@net.test --rcpt bob@example.org \
+		"$@" "$FX/$f" 2>"$FX/err"
+}
+# expect WHAT JSON WANT NOT: the hit names must include every WANT
+# (space separated) and none of NOT; then the authres must match a glob
+expect() {
+	what=$1 json=$2 want=$3 not=$4 ar=$5
+	got=$(printf '%s' "$json" | $PY -c 'import json,sys; r=json.load(sys.stdin); print(" ".join(h["name"] for h in r["hits"])); print(r.get("authres", "-"))')
+	hits=$(printf '%s\n' "$got" | head -1)
+	authres=$(printf '%s\n' "$got" | tail -n +2)
+	for h in $want; do
+		case " $hits " in *" $h "*) ;; *) bad "$what: no $h (hits: $hits)"; return ;; esac
+	done
+	for h in $not; do
+		case " $hits " in *" $h "*) bad "$what: unexpected $h (hits: $hits)"; return ;; esac
+	done
+	case $authres in $ar) ok "$what" ;; *) bad "$what: authres: $authres" ;; esac
+}
+
+j=$(check signed.eml --client-ip 192.0.2.10)
+expect "signed, from its SPF host, listed in both lists" "$j" \
+	"SPF_PASS SPF_HELO_PASS DKIM_SIGNED DKIM_VALID DKIM_VALID_AU DKIM_VALID_EF TEST_RBL TEST_URIBL" \
+	"SPF_FAIL DKIM_INVALID TEST_RBL_4" \
+	"localhost;*spf=pass smtp.mailfrom=alice@net.test;*dkim=pass header.d=net.test header.s=sel*"
+
+j=$(check tampered.eml --client-ip 192.0.2.20)
+expect "tampered body, another host" "$j" "SPF_FAIL DKIM_SIGNED DKIM_INVALID TEST_RBL TEST_RBL_4" \
+	"SPF_PASS DKIM_VALID" "*spf=fail*dkim=fail reason=\"*body*\" header.d=net.test*"
+
+j=$(check signed.eml --client-ip 198.51.100.1)
+# (TEST_RBL still hits: the Received relay 192.0.2.10 is untrusted too)
+expect "unlisted host" "$j" "SPF_FAIL SPF_HELO_FAIL DKIM_VALID TEST_URIBL" "TEST_RBL_4 SPF_PASS" "*spf=fail*"
+
+# without an MTA's envelope SPF takes the first untrusted relay and the
+# HELO it gave, as SpamAssassin does
+j=$("$W" check -c /dev/null --json -o "rules_dir=$FX/rules" -o use_bayes=no \
+	-o "dns_forward=127.0.0.1@$DNS_PORT" "$FX/signed.eml")
+expect "relay from Received, no envelope" "$j" "SPF_HELO_PASS DKIM_VALID_AU TEST_RBL" "SPF_FAIL" "*dkim=pass*"
+
+# the plain dnsbl_zones key gives its own hit
+j=$(check signed.eml --client-ip 192.0.2.20 -o dnsbl_zones=bl.net.test -o dnsbl_score=1.5)
+case $j in
+*'"name":"RCVD_IN_BL_NET_TEST","score":1.500'*) ok "dnsbl_zones hit" ;;
+*) bad "dnsbl_zones: $j" ;;
+esac
+
+# -L: no network checks at all
+j=$(check signed.eml --client-ip 192.0.2.10 -L)
+expect "-L turns the network step off" "$j" "" "SPF_PASS DKIM_SIGNED TEST_RBL TEST_URIBL" "-"
+
+# a resolver that never answers: the message is scanned within the
+# budget, the checks that timed out add nothing (SPF temperror)
+$PY -c 'import socket,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1], flush=True); time.sleep(30)' >"$FX/silent" &
+SILENT=$!
+sleep 0.3
+SPORT=$(cat "$FX/silent")
+t0=$(date +%s%N)
+j=$("$W" check -c /dev/null --json -o "rules_dir=$FX/rules" -o use_bayes=no \
+	-o "dns_forward=127.0.0.1@$SPORT" -o dns_timeout_ms=300 -o dns_message_budget_ms=600 \
+	--client-ip 192.0.2.10 --helo mail.net.test --mail-from alice@net.test "$FX/signed.eml")
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+kill $SILENT 2>/dev/null
+expect "silent resolver: nothing listed, SPF temperror" "$j" "SPF_TEMPERROR DKIM_SIGNED" \
+	"TEST_RBL TEST_URIBL DKIM_VALID DKIM_INVALID SPF_PASS" "*spf=temperror*dkim=temperror*"
+[ "$ms" -lt 1500 ] && ok "silent resolver: scanned in $ms ms (budget 600)" ||
+	bad "silent resolver: $ms ms"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
