@@ -4,6 +4,7 @@ noinst_LIBRARIES += libwinnow-filterd.a
 libwinnow_filterd_a_SOURCES = filterd/scan.c filterd/scan.h \
 	filterd/scan_bayes.c filterd/scan_bayes.h \
 	filterd/scan_net.c filterd/scan_net.h \
+	filterd/scan_awl.c filterd/scan_awl.h \
 	filterd/spamhdr.c filterd/spamhdr.h
 libwinnow_filterd_a_SOURCES += filterd/milter.c filterd/milter.h
 libwinnow_filterd_a_SOURCES += filterd/spamd.c filterd/spamd_parse.c filterd/spamd.h

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "filterd/scan_awl.h"
 #include "filterd/scan_bayes.h"
 #include "filterd/scan_net.h"
 #include "lib/buf.h"
@@ -30,6 +31,7 @@ static const struct scan_check scan_checks[] = {
 	{ "bayes", scan_bayes_load, scan_bayes_unload, scan_bayes_run },
 	{ "net results", NULL, NULL, scan_net_collect },
 	{ "rules", NULL, NULL, scan_rules_run },
+	{ "awl", scan_awl_load, scan_awl_unload, scan_awl_run },
 	{ "autolearn", NULL, NULL, scan_autolearn_run },
 };
 

@@ -34,6 +34,7 @@
 
 #include "bayes/bayes.h"
 #include "db/db.h"
+#include "filterd/check_awl.h"
 #include "lib/log.h"
 #include "lib/wn.h"
 
@@ -100,6 +101,7 @@ void scan_bayes_expire_params(const struct cfg *c, struct db_expire_params *p)
 	p->max_tokens = cfg_uint(c, "bayes_max_tokens");
 	p->target_tokens = p->max_tokens / 10 * 9;
 	p->seen_days = cfg_uint(c, "bayes_seen_days");
+	chk_awl_expire_params(c, p); /* the same file holds the AWL */
 }
 
 int scan_bayes_load(struct scan_engine *eng, void **state_r, const char **err_r)

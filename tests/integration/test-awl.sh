@@ -164,5 +164,27 @@ run awl list $V
 same "and it holds the AWL" "ip block                  count      mean last seen  address
 none                          1  -100.000 $TODAY friend@example.org" "$out"
 
+# ---- in the pipeline: winnow check reads the AWL (use_awl=yes) ----
+P="-c /dev/null -o db_path=$T/pipe.db"
+C="$P -L -o use_bayes=no -o rules_dir=$top_srcdir/rules/default"
+printf 'From: Known Friend <friend@example.org>\nTo: bob@example.net\nSubject: hello\n\nsee you\n' >"$T/friend.eml"
+run awl add $P friend@example.org --good
+run check $C -o use_awl=yes --json "$T/friend.eml"
+case $out in
+*'"name":"AWL","score":-50.750'*) ok "winnow check: a --good sender gets AWL (-100 - 1.5) * 0.5" ;;
+*) bad "winnow check: AWL hit: $out" ;;
+esac
+run check $C --json "$T/friend.eml"
+case $out in
+*'"name":"AWL"'*) bad "use_awl=no (the default): no AWL hit: $out" ;;
+*) ok "use_awl=no (the default): no AWL hit" ;;
+esac
+run awl list $P
+case $out in
+*"friend@example.org"*) [ "$(echo "$out" | grep -c friend)" -eq 1 ] &&
+	ok "winnow check records nothing (read-only)" || bad "winnow check recorded: $out" ;;
+*) bad "awl list: $out" ;;
+esac
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
