@@ -63,8 +63,10 @@ const char *authres_authserv_id(struct arena *a, const char *value)
 {
 	const char *s = skip_cfws(value), *e;
 
-	if (*s == '"')
-		return quoted(a, s);
+	if (*s == '"') {
+		const char *q = quoted(a, s);
+		return q != NULL && q[0] != '\0' ? q : NULL; /* "" names nobody */
+	}
 	for (e = s; *e != '\0' && token_char((unsigned char)*e); e++)
 		;
 	return e > s ? arena_strndup(a, s, (size_t)(e - s)) : NULL;

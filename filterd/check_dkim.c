@@ -346,14 +346,15 @@ static const char *first8(struct arena *a, const char *b)
 	return b != NULL ? arena_strndup(a, b, strnlen(b, 8)) : NULL;
 }
 
-/* A DKIM-Signature field past the cap: listed, never checked. */
-static void skip_signature(struct chk_dkim_job *j, const char *value)
+/* A DKIM-Signature field past the cap (neutral), or one libopendkim
+   must not see (permerror): listed, never checked. */
+static void skip_signature(struct chk_dkim_job *j, const char *value,
+			   enum chk_dkim_result res, const char *reason)
 {
 	struct chk_dkim_sig *s = ARENA_VEC_PUSH(j->a, &j->skipped, struct chk_dkim_sig);
 
-	s->result = CHK_DKIM_NEUTRAL;
-	s->reason = arena_printf(j->a, "not checked: more than %u signatures",
-				 j->d->max_sigs);
+	s->result = res;
+	s->reason = reason;
 	s->domain = tag_value(j->a, value, "d");
 	s->selector = tag_value(j->a, value, "s");
 	s->algorithm = tag_value(j->a, value, "a");
@@ -377,6 +378,20 @@ static void note_from(struct chk_dkim_job *j, const char *value)
 		j->from_domain = list[0].domain;
 }
 
+/* Does a field hold a byte below 0x20 other than CR, LF and TAB (its
+   folding), or DEL? */
+static int has_control(const char *f, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)f[i];
+		if ((c < 0x20 && c != '\r' && c != '\n' && c != '\t') || c == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
 /* One header field to libopendkim (or, past the cap, to the skipped list). */
 static void feed_field(struct chk_dkim_job *j, const char *p, size_t n)
 {
@@ -387,9 +402,23 @@ static void feed_field(struct chk_dkim_job *j, const char *p, size_t n)
 
 	if (len == 0)
 		return; /* a lone CR: libopendkim asserts on empty fields */
+	if (memchr(f, '\0', len) != NULL && field_is(f, "DKIM-Signature") == NULL)
+		return; /* RFC 5322 has no NUL in a field, and libopendkim
+			   measures some copies with strlen: kept out, so a
+			   signature covering it fails, as it should */
 	if ((v = field_is(f, "DKIM-Signature")) != NULL) {
 		if (j->nfed >= j->d->max_sigs) {
-			skip_signature(j, v);
+			skip_signature(j, v, CHK_DKIM_NEUTRAL,
+				       arena_printf(j->a, "not checked: more than %u signatures",
+						    j->d->max_sigs));
+			return;
+		}
+		if (has_control(f, len)) {
+			/* no valid signature has one (RFC 6376 3.2 tag values are
+			   printable), and libopendkim's canonicalisation frees a
+			   pointer it never allocated on some (found by fuzz-dkim) */
+			skip_signature(j, v, CHK_DKIM_PERMERROR,
+				       "syntax error: control character in the field");
 			return;
 		}
 		j->nfed++;

@@ -125,6 +125,8 @@ def gen(d):
     cases["garbage-version"] = good.replace(b"DKIM-Signature: v=1;", b"DKIM-Signature: v=9;", 1)
     cases["garbage-no-domain"] = good.replace(b" d=dkim.test;", b" d=;", 1)
     cases["garbage-tags"] = (b"DKIM-Signature: ;;; =; b=@@@; ==; v=1; x\x01y=\xff\r\n" + BASE)
+    # the same garbage without the control byte: libopendkim parses it
+    cases["garbage-tags-printable"] = (b"DKIM-Signature: ;;; =; b=@@@; ==; v=1; xy=\xff\r\n" + BASE)
     cases["garbage-bad-b64"] = good.replace(b" b=", b" b=!!!!", 1)
     # several signatures: the newest on top, an Ed25519 one over an RSA
     # one over one whose key is missing

@@ -41,6 +41,7 @@ static void test_read(struct arena *a)
 	test_assert(authres_authserv_id(a, "; spf=pass") == NULL);
 	test_assert(authres_authserv_id(a, "(never closed") == NULL);
 	test_assert(authres_authserv_id(a, "\"never closed") == NULL);
+	test_assert(authres_authserv_id(a, "\"\"; none") == NULL); /* found by fuzz-authres */
 	test_end();
 
 	test_begin("authres ours");
