@@ -25,3 +25,6 @@ include filterd/spf.mk
 include filterd/dkim.mk
 include filterd/dnsbl.mk
 include filterd/awl.mk
+include filterd/arc.mk
+include filterd/dmarc.mk
+include filterd/dkimsign.mk

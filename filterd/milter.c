@@ -45,6 +45,7 @@
 
 #include "filterd/authres.h"
 #include "filterd/daemon.h"
+#include "filterd/dkim_sign.h"
 #include "filterd/milter.h"
 #include "filterd/scan.h"
 #include "filterd/scan_net.h"
@@ -72,6 +73,7 @@ struct milter_msg {
 	struct buf raw;
 	size_t max_size;        /* scan_max_size when MAIL FROM came */
 	int too_big;
+	int sign_only;          /* skipped, but kept for DKIM signing */
 	const char *qid, *mail_from, *auth;
 	struct arena_vec rcpts; /* const char * */
 	struct arena_vec xhdrs; /* struct milter_xhdr */
@@ -386,8 +388,10 @@ static sfsistat milter_cb_eoh(SMFICTX *smf)
 	milter_take_qid(smf, &c->m);
 	eng = daemon_engine_get();
 	skip = milter_skipped(eng->cfg, &c->m);
+	/* DKIM signing: mail we do not scan but may sign still needs its body */
+	c->m.sign_only = skip && dkim_sign_wanted(eng->cfg, c->client_ip, c->m.auth);
 	daemon_engine_put(eng);
-	if (skip) {
+	if (skip && !c->m.sign_only) {
 		milter_log(c, "skip", "auth=%s", c->m.auth != NULL ? "yes" : "no");
 		milter_msg_reset(&c->m);
 		return SMFIS_ACCEPT;
@@ -576,6 +580,16 @@ static sfsistat milter_spam(struct milter_eom *e)
 	return SMFIS_ACCEPT;
 }
 
+/* DMARC policy reject, enforced (dmarc_reject): 550 5.7.1 naming it, as
+   OpenDMARC replies. */
+static sfsistat milter_dmarc_reject(struct milter_eom *e, const char *why)
+{
+	if (smfi_setreply(e->smf, "550", "5.7.1", (char *)why) != MI_SUCCESS)
+		daemon_log(LOG_WARNING, e->c->m.qid, "milter: smfi_setreply failed");
+	milter_log(e->c, "reject", "reason=\"%s\" time=%.3f", why, e->secs);
+	return SMFIS_REJECT;
+}
+
 static sfsistat milter_act(struct milter_eom *e)
 {
 	unsigned int limit = cfg_uint(e->cfg, "scan_timeout");
@@ -589,6 +603,8 @@ static sfsistat milter_act(struct milter_eom *e)
 	}
 	if (limit > 0 && e->secs > (double)limit)
 		return milter_error(e, "scan timeout");
+	if (scan_net_reject(sc) != NULL)
+		return milter_dmarc_reject(e, scan_net_reject(sc));
 	if (reject > 0 && sc->score >= reject)
 		return milter_reject(e);
 	milter_del_forged(e);
@@ -662,6 +678,22 @@ int milter_wait_scans(unsigned int seconds)
 
 static sfsistat milter_eom_scan(SMFICTX *smf);
 
+/* DKIM signing (dkim_sign.h) of mail we accept from authenticated or
+   local senders: each DKIM-Signature at the top. raw NULL: not kept.
+   dkim_sign_deliver() logs, and a failure leaves the mail unsigned. */
+static int milter_add_dkim(void *smf, const char *value)
+{
+	return smfi_insheader(smf, 0, "DKIM-Signature", (char *)value) == MI_SUCCESS ? 0 : -1;
+}
+
+static void milter_dkim_sign(struct milter_eom *e, sfsistat st, const char *raw, size_t len)
+{
+	struct dkim_sign_env env = { e->c->client_ip, e->c->m.auth, e->c->m.qid };
+
+	if (st == SMFIS_ACCEPT)
+		dkim_sign_deliver(e->cfg, &env, raw, len, milter_add_dkim, e->smf);
+}
+
 static sfsistat milter_cb_eom(SMFICTX *smf)
 {
 	sfsistat st;
@@ -685,13 +717,21 @@ static sfsistat milter_eom_scan(SMFICTX *smf)
 	eng = daemon_engine_get();
 	e.cfg = eng->cfg;
 	e.host = milter_host(&e, hn, sizeof(hn));
-	if (e.c->m.too_big) {
+	if (e.c->m.sign_only) {
+		/* skipped at end of header (skip_rcpt, skip_authenticated): no scan */
+		milter_log(e.c, "skip", "auth=%s", e.c->m.auth != NULL ? "yes" : "no");
+		st = SMFIS_ACCEPT;
+		milter_dkim_sign(&e, st, e.c->m.too_big ? NULL : buf_cstr(&e.c->m.raw),
+				 e.c->m.raw.len);
+	} else if (e.c->m.too_big) {
 		snprintf(why, sizeof(why), "message larger than scan_max_size (%zu bytes)",
 			 e.c->m.max_size);
 		st = milter_unscanned(&e, "unscanned", why);
+		milter_dkim_sign(&e, st, NULL, 0);
 	} else {
 		e.sc = milter_scan(e.c, eng, &e.secs);
 		st = milter_act(&e);
+		milter_dkim_sign(&e, st, e.sc->raw, e.sc->raw_len);
 		scan_ctx_free(&e.sc);
 	}
 	daemon_engine_put(eng);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "filterd/dkim_sign.h"
 #include "filterd/scan_awl.h"
 #include "filterd/scan_bayes.h"
 #include "filterd/scan_net.h"
@@ -33,6 +34,9 @@ static const struct scan_check scan_checks[] = {
 	{ "rules", NULL, NULL, scan_rules_run },
 	{ "awl", scan_awl_load, scan_awl_unload, scan_awl_run },
 	{ "autolearn", NULL, NULL, scan_autolearn_run },
+	/* loads the signing keys at start (a bad key stops filterd); signing
+	   itself is the milter's, at the end of the message */
+	{ "dkim sign", dkim_sign_load, dkim_sign_unload, dkim_sign_run },
 };
 
 /* Rules run after every check that finds facts (their evals and metas

@@ -23,7 +23,9 @@
 #include <strings.h>
 
 #include "filterd/authres.h"
+#include "filterd/check_arc.h"
 #include "filterd/check_dkim.h"
+#include "filterd/check_dmarc.h"
 #include "filterd/check_dnsbl.h"
 #include "filterd/check_spf.h"
 #include "lib/buf.h"
@@ -49,8 +51,9 @@ struct net_group {
 struct scan_net {
 	struct dns *dns;
 	struct chk_dkim *dkim;       /* NULL: use_dkim no */
-	struct psl *psl;             /* NULL: no URIBL (list missing) */
-	int use_spf;
+	struct psl *psl;             /* NULL: no URIBL or DMARC (list missing) */
+	int use_spf, use_dmarc, dmarc_reject, use_arc;
+	struct chk_arc_conf arc;
 	struct arena *arena;         /* the lists below */
 	struct net_group groups[NET_GROUPS];
 	struct dnsbl_list *uribl;    /* URIBL lists of the rules */
@@ -67,6 +70,12 @@ struct scan_net_msg {
 	struct dnsbl *uribl, *zones;
 	struct spf_check *spf;
 	struct chk_dkim_job *dkim;
+	struct chk_dmarc *dmarc;
+	struct chk_arc_job *arc;
+	struct chk_arc_results arc_r;
+	struct spf_result spf_mf;        /* for DMARC */
+	struct chk_dkim_results dkim_r;
+	const char *reject;              /* a DMARC reject to enforce, or NULL */
 	struct net_facts facts;
 	struct authres_item *ar;
 	size_t nar;
@@ -144,6 +153,11 @@ static int net_load_parts(struct scan_net *s, const struct cfg *c, char **err_r)
 			return -1;
 	}
 	s->use_spf = cfg_bool(c, "use_spf");
+	/* DMARC judges SPF and DKIM: without both it cannot pass anything */
+	s->use_dmarc = cfg_bool(c, "use_dmarc") && s->use_spf && s->dkim != NULL;
+	s->dmarc_reject = cfg_bool(c, "dmarc_reject");
+	s->use_arc = cfg_bool(c, "use_arc");
+	chk_arc_conf_from_cfg(&s->arc, c);
 	nz = dnsbl_lists_from_cfg(s->arena, c, &s->zones, err_r);
 	if (nz < 0)
 		return -1;
@@ -151,17 +165,17 @@ static int net_load_parts(struct scan_net *s, const struct cfg *c, char **err_r)
 	return 0;
 }
 
-/* URIBL needs the public suffix list; without it those rules never hit
-   (said once in the log), the rest works. */
+/* URIBL and DMARC need the public suffix list; without it they are off
+   (said in the log), the rest works. */
 static void net_load_psl(struct scan_net *s, const struct cfg *c)
 {
 	char *err = NULL;
 
-	if (s->nuribl == 0)
+	if (s->nuribl == 0 && !s->use_dmarc)
 		return;
 	s->psl = psl_load_cfg(c, &err);
 	if (s->psl == NULL) {
-		log_warn("net: URIBL rules off: %s", err);
+		log_warn("net: URIBL and DMARC off: %s", err);
 		free(err);
 	}
 }
@@ -287,6 +301,10 @@ int scan_net_start(struct scan_ctx *ctx, void *state, const char **err_r)
 		m->spf = spf_start(ctx->arena, m->batch, &req);
 	if (s->dkim != NULL)
 		m->dkim = chk_dkim_start(s->dkim, m->batch, ctx->arena, ctx->raw, ctx->raw_len);
+	if (s->use_dmarc && s->psl != NULL)
+		m->dmarc = chk_dmarc_start(ctx->arena, m->batch, s->psl, ctx->msg);
+	if (s->use_arc)
+		m->arc = chk_arc_start(&s->arc, m->batch, ctx->arena, ctx->raw, ctx->raw_len);
 	return 0;
 }
 
@@ -346,6 +364,7 @@ static void net_collect_spf(struct scan_ctx *ctx, struct scan_net_msg *m)
 	if (m->spf == NULL)
 		return;
 	spf_collect(m->spf, &mf, &helo);
+	m->spf_mf = mf;
 	m->facts.spf = net_spf_of(mf.result);
 	m->facts.spf_helo = net_spf_of(helo.result);
 	who = net_bare_addr(ctx->arena, ctx->env.mail_from);
@@ -385,6 +404,7 @@ static void net_collect_dkim(struct scan_ctx *ctx, struct scan_net_msg *m)
 	if (m->dkim == NULL)
 		return;
 	chk_dkim_finish(m->dkim, &r);
+	m->dkim_r = r;
 	m->facts.dkim_checked = 1;
 	v = arena_zalloc(ctx->arena, (r.nsigs ? r.nsigs : 1) * sizeof(*v));
 	for (i = 0; i < r.nsigs; i++) {
@@ -399,6 +419,59 @@ static void net_collect_dkim(struct scan_ctx *ctx, struct scan_net_msg *m)
 	m->facts.ndkim = r.nsigs;
 	for (i = 0; i < (r.nsigs ? r.nsigs : 1); i++)
 		net_ar_add(ctx, m, NULL, NULL, chk_dkim_ar(ctx->arena, &r, i));
+}
+
+static void net_collect_arc(struct scan_ctx *ctx, struct scan_net_msg *m)
+{
+	unsigned int hits;
+
+	if (m->arc == NULL)
+		return;
+	chk_arc_finish(m->arc, &m->arc_r);
+	hits = chk_arc_hits(&m->arc_r);
+	m->facts.arc_signed = (hits & CHK_ARC_HIT_SIGNED) != 0;
+	m->facts.arc_valid = (hits & CHK_ARC_HIT_VALID) != 0;
+	if (m->arc_r.result != CHK_ARC_NONE)
+		net_ar_add(ctx, m, NULL, NULL,
+			   chk_arc_ar(ctx->arena, &m->arc_r, ctx->env.client_ip));
+}
+
+/* A DMARC failure a trusted ARC sealer vouches for (arc_trusted_sealers:
+   a mailing list that broke SPF and DKIM on the way, RFC 8617 7.2): no
+   enforcement, no DMARC_REJECT or DMARC_QUAR. */
+static int net_arc_override(const struct scan_net_msg *m)
+{
+	return m->arc != NULL && chk_arc_trusted_instance(&m->arc_r, &m->net->arc) > 0;
+}
+
+/* DMARC, from the SPF and DKIM results; a reject is enforced by the
+   front-end only with dmarc_reject (and then said in the A-R dis=). */
+static void net_collect_dmarc(struct scan_ctx *ctx, struct scan_net_msg *m)
+{
+	struct chk_dmarc_result r;
+	const struct msg_header *id;
+	enum chk_dmarc_policy dis = CHK_DMARC_P_NONE;
+	uint64_t seed;
+
+	if (m->dmarc == NULL)
+		return;
+	id = msg_header_first(&ctx->msg->headers, "message-id");
+	seed = id != NULL ? chk_dmarc_seed(id->value, strlen(id->value))
+			  : chk_dmarc_seed(ctx->raw, ctx->raw_len < 4096 ? ctx->raw_len : 4096);
+	chk_dmarc_collect(m->dmarc, m->spf != NULL ? &m->spf_mf : NULL,
+			  m->dkim != NULL ? &m->dkim_r : NULL, seed, &r);
+	m->facts.dmarc = chk_dmarc_net(&r);
+	if (r.result == CHK_DMARC_FAIL && net_arc_override(m)) {
+		m->facts.dmarc = NET_DMARC_NONE;
+		r.disposition = CHK_DMARC_P_NONE;
+	}
+	if (m->net->dmarc_reject && r.result == CHK_DMARC_FAIL &&
+	    r.disposition == CHK_DMARC_P_REJECT && !r.auth_temperror) {
+		dis = CHK_DMARC_P_REJECT;
+		m->reject = arena_printf(ctx->arena, "DMARC policy of %s says reject",
+					 r.from_domain != NULL ? r.from_domain : "the sender");
+	}
+	net_ar_add(ctx, m, NULL, NULL, chk_dmarc_ar(ctx->arena, &r, dis));
 }
 
 /* Every DNSBL/URIBL answer, for the rules' check_rbl* and
@@ -447,12 +520,19 @@ int scan_net_collect(struct scan_ctx *ctx, void *state, const char **err_r)
 		return 0;
 	net_collect_spf(ctx, m);
 	net_collect_dkim(ctx, m);
+	net_collect_arc(ctx, m);
+	net_collect_dmarc(ctx, m);
 	net_collect_lists(ctx, m, wait);
 	/* the batch stays until the message's arena goes (net_batch_cleanup):
 	   the answers' strings are its memory */
 	ctx->facts.net = &m->facts;
 	ctx->facts.net_enabled = 1;
 	return 0;
+}
+
+const char *scan_net_reject(const struct scan_ctx *ctx)
+{
+	return ctx->net != NULL ? ctx->net->reject : NULL;
 }
 
 const char *scan_net_authres(struct scan_ctx *ctx, const char *authserv_id)

@@ -1,6 +1,6 @@
 /*
  * scan_net.h - the pipeline's network step: DNSBL and URIBL lookups the
- * rules ask for (and the plain dnsbl_zones key), SPF, DKIM, all started
+ * rules ask for (and the plain dnsbl_zones key), SPF, DKIM, DMARC, all started
  * at once in one DNS batch as soon as the message is parsed, collected
  * just before the rules run (Bayes classifies meanwhile), and handed to
  * the rules (msg_facts.net), the hit list and Authentication-Results.
@@ -21,6 +21,10 @@ int scan_net_load(struct scan_engine *eng, void **state_r, const char **err_r);
 void scan_net_unload(void *state);
 int scan_net_start(struct scan_ctx *ctx, void *state, const char **err_r);
 int scan_net_collect(struct scan_ctx *ctx, void *state, const char **err_r);
+
+/* Why the message is to be refused for DMARC (its policy says reject,
+   dmarc_reject is on, and SPF and DKIM had no DNS trouble), or NULL. */
+const char *scan_net_reject(const struct scan_ctx *ctx);
 
 /* The Authentication-Results field body for ctx (NULL when the network
    step did not run), under authserv_id. */

@@ -125,6 +125,12 @@ static const struct cfg_key cfg_key_table[] = {
 	  "DNS-based checks: DNSBL/URIBL rules, dnsbl_zones, SPF, DKIM (winnow check -L: off)" },
 	{ "use_spf", CFG_BOOL, "yes", "check SPF (RFC 7208) of the sender and HELO" },
 	{ "use_dkim", CFG_BOOL, "yes", "verify DKIM signatures (RFC 6376)" },
+	{ "use_dmarc", CFG_BOOL, "yes",
+	  "check DMARC (RFC 7489) of the From domain (needs use_spf and use_dkim)" },
+	{ "use_arc", CFG_BOOL, "yes",
+	  "verify ARC chains (RFC 8617); see arc_trusted_sealers" },
+	{ "dmarc_reject", CFG_BOOL, "no",
+	  "refuse (5xx) mail whose From domain's DMARC policy says reject" },
 	/* DNS: the resolver shared by DNSBL, URIBL, SPF, DKIM and DMARC */
 	{ "dns_forward", CFG_LIST, "",
 	  "DNS servers to ask, ADDR or ADDR@PORT (empty: those of /etc/resolv.conf)" },
@@ -140,6 +146,26 @@ static const struct cfg_key cfg_key_table[] = {
 	  "Public Suffix List file (registrable domains for URIBL and DMARC)" },
 	{ "dkim_max_signatures", CFG_UINT, "10",
 	  "DKIM signatures verified per message; more are reported unchecked" },
+	/* DKIM signing (filterd/dkim_sign.c) */
+	{ "dkim_sign_keys", CFG_LIST, "",
+	  "DKIM signing keys, DOMAIN:SELECTOR:/path/to/key.pem (PEM RSA or Ed25519); "
+	  "mail from authenticated or dkim_sign_networks senders is signed when its "
+	  "From: domain has a key" },
+	{ "dkim_sign_headers", CFG_LIST,
+	  "from to cc subject date message-id reply-to mime-version content-type "
+	  "in-reply-to references",
+	  "header fields DKIM-signed when present" },
+	{ "dkim_sign_oversign", CFG_LIST, "from",
+	  "header fields signed once more than present, so none can be added later" },
+	{ "dkim_sign_canon", CFG_STR, "relaxed/relaxed",
+	  "DKIM canonicalisation, header/body: relaxed or simple" },
+	{ "dkim_sign_networks", CFG_LIST, "127.0.0.0/8 ::1",
+	  "clients (addresses or ADDRESS/BITS) whose mail is DKIM-signed without SMTP AUTH" },
+	{ "dkim_sign_subdomains", CFG_BOOL, "no",
+	  "sign mail from a subdomain with a parent domain's key when it has none" },
+	{ "arc_trusted_sealers", CFG_LIST, "",
+	  "ARC sealers (ARC-Seal d= domains) whose reported results are trusted when "
+	  "the ARC chain passes, e.g. mailing lists allowed to override a DMARC failure" },
 };
 
 /* Ranges of the AWL keys (their type is checked first). */
@@ -168,6 +194,46 @@ static int cfg_check_ipv6_mask(const char *value, char **err_r)
 	return cfg_check_range(value, 128, err_r);
 }
 
+/* dkim_sign_keys: the form of each entry (the key files themselves are
+   read by filterd/dkim_sign.c when the engine loads: `winnow learn`
+   and `winnow check` need not be able to read them). */
+static int cfg_check_dkim_sign_keys(const char *value, char **err_r)
+{
+	const char *p = value;
+
+	while (*p != '\0') {
+		size_t n, dom, sel;
+
+		p += strspn(p, ", \t");
+		if ((n = strcspn(p, ", \t")) == 0)
+			break;
+		dom = strcspn(p, ":");
+		sel = dom < n ? strcspn(p + dom + 1, ":") : 0;
+		if (dom == 0 || dom >= n || sel == 0 || dom + 1 + sel + 1 >= n ||
+		    p[dom + 1 + sel + 1] != '/') {
+			*err_r = buf_strdup_printf("'%.*s': expected DOMAIN:SELECTOR:/path/to/key.pem",
+						   (int)n, p);
+			return -1;
+		}
+		p += n;
+	}
+	return 0;
+}
+
+static int cfg_check_dkim_sign_canon(const char *value, char **err_r)
+{
+	static const char *const ok[] = { "relaxed/relaxed", "relaxed/simple", "simple/relaxed",
+					  "simple/simple", "relaxed", "simple" };
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(ok); i++)
+		if (strcasecmp(value, ok[i]) == 0)
+			return 0;
+	*err_r = buf_strdup_printf("'%s': expected relaxed/relaxed, relaxed/simple, "
+				   "simple/relaxed or simple/simple", value);
+	return -1;
+}
+
 /* Keys whose values need more than their type's check, so that a bad
    value is reported at load with its file:line, not when first used. */
 static const struct {
@@ -178,6 +244,8 @@ static const struct {
 	{ "awl_factor", cfg_check_fraction },
 	{ "awl_ipv4_mask_len", cfg_check_ipv4_mask },
 	{ "awl_ipv6_mask_len", cfg_check_ipv6_mask },
+	{ "dkim_sign_keys", cfg_check_dkim_sign_keys },
+	{ "dkim_sign_canon", cfg_check_dkim_sign_canon },
 };
 
 struct cfg_value {

@@ -87,6 +87,7 @@ struct net_facts {
 	const struct net_dkim_sig *dkim;  /* every signature verified */
 	size_t ndkim;
 	enum net_dmarc dmarc;
+	int arc_signed, arc_valid;        /* ARC (RFC 8617): a chain; it passes */
 	const struct net_rbl_answer *rbl; /* every listing answer */
 	size_t nrbl;
 };

@@ -107,4 +107,37 @@
    the body. Fields past this are reported unchecked (neutral). */
 #define WN_DKIM_MAX_SIGS 10
 
+/* dkim_sign_keys: bytes read from one private key file. A PEM 4096-bit
+   RSA key is about 3.3 KiB; anything much larger is not a key. */
+#define WN_DKIM_SIGN_MAX_KEY_FILE ((size_t)64 * 1024)
+
+/* dkim_sign_keys: keys loaded (each one signs every message of its
+   domain; a site has one or two per domain it sends for). */
+#define WN_DKIM_SIGN_MAX_KEYS 1000
+
+/* arc: ARC sets per message. RFC 8617 4.2.1 caps i= at 50; a message
+   with more fails. Each set costs a seal verification over all sets
+   before it, so the cap also bounds the quadratic part. */
+#define WN_ARC_MAX_SETS 50
+
+/* arc: bytes of one ARC field (name, value, folding). Real ones are
+   under 2 KB (an AAR quoting several results is the longest). */
+#define WN_ARC_MAX_FIELD ((size_t)16 * 1024)
+
+/* arc: distinct keys (selector, domain) queried per message. A chain
+   through three or four ADMDs needs that many; a forged one naming a
+   new key per set must not cost fifty queries. */
+#define WN_ARC_MAX_KEYS 10
+
+/* arc: tags in one tag=value list (signature or key record); ARC-Seal
+   has 7, ARC-Message-Signature about 10. */
+#define WN_ARC_MAX_TAGS 32
+
+/* arc: names in an ARC-Message-Signature's h=; signers list 10 to 30. */
+#define WN_ARC_MAX_HFIELDS 100
+
+/* arc: smallest RSA key accepted (RFC 8301 3.2: verifiers MUST NOT
+   consider signatures with keys under 1024 bits valid). */
+#define WN_ARC_MIN_RSA_BITS 1024
+
 #endif

@@ -138,6 +138,8 @@ EVAL_FN(check_dmarc_reject);
 EVAL_FN(check_dmarc_quarantine);
 EVAL_FN(check_dmarc_none);
 EVAL_FN(check_dmarc_missing);
+EVAL_FN(check_arc_signed);
+EVAL_FN(check_arc_valid);
 EVAL_FN(check_rbl);
 EVAL_FN(check_rbl_txt);
 EVAL_FN(check_rbl_sub);

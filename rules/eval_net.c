@@ -141,6 +141,24 @@ EVAL_FN(check_dmarc_quarantine) { (void)a; return dmarc_is(ctx, NET_DMARC_QUARAN
 EVAL_FN(check_dmarc_none) { (void)a; return dmarc_is(ctx, NET_DMARC_NONE); }
 EVAL_FN(check_dmarc_missing) { (void)a; return dmarc_is(ctx, NET_DMARC_MISSING); }
 
+/* ---- ARC ---- */
+
+EVAL_FN(check_arc_signed)
+{
+	const struct net_facts *n = net_of(ctx);
+
+	(void)a;
+	return n != NULL && n->arc_signed;
+}
+
+EVAL_FN(check_arc_valid)
+{
+	const struct net_facts *n = net_of(ctx);
+
+	(void)a;
+	return n != NULL && n->arc_valid;
+}
+
 /* ---- DNSBL / URIBL ---- */
 
 /* An IPv4 answer as a number; 0 if it is not a dotted quad. */

@@ -22,7 +22,9 @@ PKGS="build-essential autoconf automake libtool pkg-config
       postfix miltertest swaks unbound
       libopendkim-dev opendkim-tools python3-dkim python3-nacl python3-dnspython
       publicsuffix
-      libspf2-dev python3-spf"
+      libspf2-dev python3-spf
+      libssl-dev python3-authres
+      libopendmarc-dev opendmarc"
 # Postfix with no system configuration: the tests run their own instance.
 echo "postfix postfix/main_mailer_type select No configuration" |
 	$SUDO debconf-set-selections 2>/dev/null || true

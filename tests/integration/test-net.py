@@ -33,16 +33,37 @@ def main():
     open(os.path.join(D, "signed.eml"), "wb").write(signed)
     open(os.path.join(D, "tampered.eml"), "wb").write(
         signed.replace(b"at noon", b"at one"))
+    # a mailing list (list.test) rewrote the body after checking the
+    # original, then sealed what it saw (ARC, RFC 8617): the DKIM
+    # signature is broken now, the chain vouches for it
+    lkey = os.path.join(D, "lsel")
+    subprocess.run(["dknewkey", "--ktype", "rsa", lkey], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    lpriv = open(lkey + ".key", "rb").read()
+    lpub = open(lkey + ".dns").read().strip()
+    lpub = lpub.split("p=", 1)[1].replace('"', "").replace(" ", "").replace("\n", "")
+    listed = (b"Authentication-Results: list.test; spf=pass smtp.mailfrom=net.test;"
+              b" dkim=pass header.d=net.test; dmarc=pass header.from=net.test\r\n" +
+              signed.replace(b"at noon", b"at noon [list footer]"))
+    sets = dkim.arc_sign(listed, b"lsel", b"list.test", lpriv, b"list.test",
+                         include_headers=[b"from", b"to", b"subject", b"date", b"message-id"])
+    open(os.path.join(D, "arc.eml"), "wb").write(b"".join(sets) + listed)
     chunks = [pub[i:i + 200] for i in range(0, len(pub), 200)]
     txt = " ".join('"%s"' % c for c in ["v=DKIM1; k=rsa; p="] + chunks)
+    ltxt = " ".join('"%s"' % c for c in ["v=DKIM1; k=rsa; p="] +
+                    [lpub[i:i + 200] for i in range(0, len(lpub), 200)])
     zone = ['local-zone: "net.test." static',
             "local-data: 'net.test. 300 IN TXT \"v=spf1 ip4:192.0.2.10 -all\"'",
             'local-data: "mail.net.test. 300 IN A 192.0.2.10"',
             "local-data: 'mail.net.test. 300 IN TXT \"v=spf1 a -all\"'",
             "local-data: 'sel._domainkey.net.test. 300 IN TXT %s'" % txt,
+            'local-zone: "list.test." static',
+            "local-data: 'lsel._domainkey.list.test. 300 IN TXT %s'" % ltxt,
             # DNSBL: 192.0.2.10 listed with code 2, 192.0.2.20 with 4
             'local-data: "10.2.0.192.bl.net.test. 300 IN A 127.0.0.2"',
             'local-data: "20.2.0.192.bl.net.test. 300 IN A 127.0.0.4"',
+            # DMARC: the author domain asks for reject
+            "local-data: '_dmarc.net.test. 300 IN TXT \"v=DMARC1; p=reject\"'",
             # URIBL: spammy-menu.com listed with code 2
             'local-data: "spammy-menu.com.uribl.net.test. 300 IN A 127.0.0.2"']
     open(os.path.join(D, "net.conf"), "w").write("\n".join(zone) + "\n")

@@ -53,17 +53,29 @@ expect() {
 
 j=$(check signed.eml --client-ip 192.0.2.10)
 expect "signed, from its SPF host, listed in both lists" "$j" \
-	"SPF_PASS SPF_HELO_PASS DKIM_SIGNED DKIM_VALID DKIM_VALID_AU DKIM_VALID_EF TEST_RBL TEST_URIBL" \
-	"SPF_FAIL DKIM_INVALID TEST_RBL_4" \
-	"localhost;*spf=pass smtp.mailfrom=alice@net.test;*dkim=pass header.d=net.test header.s=sel*"
+	"SPF_PASS SPF_HELO_PASS DKIM_SIGNED DKIM_VALID DKIM_VALID_AU DKIM_VALID_EF TEST_RBL TEST_URIBL DMARC_PASS" \
+	"SPF_FAIL DKIM_INVALID TEST_RBL_4 DMARC_REJECT" \
+	"localhost;*spf=pass smtp.mailfrom=alice@net.test;*dkim=pass header.d=net.test header.s=sel*dmarc=pass (p=reject dis=none) header.from=net.test*"
 
 j=$(check tampered.eml --client-ip 192.0.2.20)
-expect "tampered body, another host" "$j" "SPF_FAIL DKIM_SIGNED DKIM_INVALID TEST_RBL TEST_RBL_4" \
-	"SPF_PASS DKIM_VALID" "*spf=fail*dkim=fail reason=\"*body*\" header.d=net.test*"
+expect "tampered body, another host" "$j" "SPF_FAIL DKIM_SIGNED DKIM_INVALID TEST_RBL TEST_RBL_4 DMARC_REJECT" \
+	"SPF_PASS DKIM_VALID DMARC_PASS" "*spf=fail*dkim=fail reason=\"*body*\" header.d=net.test*dmarc=fail (p=reject dis=none)*"
+j=$(check tampered.eml --client-ip 192.0.2.20 -o dmarc_reject=yes)
+expect "dmarc_reject: dis=reject said" "$j" "DMARC_REJECT" "" "*dmarc=fail (p=reject dis=reject) header.from=net.test*"
 
 j=$(check signed.eml --client-ip 198.51.100.1)
 # (TEST_RBL still hits: the Received relay 192.0.2.10 is untrusted too)
 expect "unlisted host" "$j" "SPF_FAIL SPF_HELO_FAIL DKIM_VALID TEST_URIBL" "TEST_RBL_4 SPF_PASS" "*spf=fail*"
+
+# a mailing list broke the DKIM signature and sealed the message (ARC):
+# DMARC fails (p=reject) unless the list is a trusted sealer
+L="--client-ip 198.51.100.1 --helo list.test --mail-from bounces@list.test"
+j=$(check arc.eml $L -o dmarc_reject=yes)
+expect "ARC chain, sealer not trusted" "$j" "ARC_SIGNED ARC_VALID DKIM_INVALID DMARC_REJECT" \
+	"ARC_INVALID DMARC_PASS" "*dkim=fail*arc=pass*dmarc=fail (p=reject dis=reject)*"
+j=$(check arc.eml $L -o dmarc_reject=yes -o arc_trusted_sealers=list.test)
+expect "ARC chain of a trusted sealer lifts the DMARC failure" "$j" "ARC_VALID DMARC_NONE" \
+	"DMARC_REJECT DMARC_QUAR" "*arc=pass*dmarc=fail (p=reject dis=none)*"
 
 # without an MTA's envelope SPF takes the first untrusted relay and the
 # HELO it gave, as SpamAssassin does

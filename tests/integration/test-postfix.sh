@@ -204,7 +204,7 @@ if command -v unbound >/dev/null; then
 	if dns_server_start "$top_srcdir/tests/data/dns/postfix.conf"; then
 		kill "$FPID"; wait "$FPID" 2>/dev/null
 		start_filterd -o use_network=yes -o "dns_forward=127.0.0.1@$DNS_PORT" \
-			-o authserv_id=mx.virt.test
+			-o authserv_id=mx.virt.test -o dmarc_reject=yes
 		printf 'Authentication-Results: mx.virt.test; spf=pass (forged)\r\n' >"$W/ar.eml"
 		cat "$W/ham.eml" >>"$W/ar.eml"
 		r=$(send "$W/ar.eml")
@@ -213,18 +213,28 @@ if command -v unbound >/dev/null; then
 			# ours: the only one left, above the sender's own fields
 			first=$(python3 -c 'import email,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb")); k=[x.lower() for x in m.keys()]; a=m.get_all("Authentication-Results") or []; print(len(a), k.index("authentication-results") < k.index("from"), " ".join(a[0].split()) if a else "-")' "$m")
 			case $first in
-			"1 True mx.virt.test; spf=pass smtp.mailfrom=alice@example.test; dkim=none")
+			"1 True mx.virt.test; spf=pass smtp.mailfrom=alice@example.test; dkim=none; dmarc=pass (p=none dis=none) header.from=example.test")
 				ok "network: Authentication-Results with spf=pass, above the message's fields" ;;
 			*) bad "network: Authentication-Results (got: $first)" ;;
 			esac
 			grep -q 'forged' "$m" && bad "network: forged Authentication-Results removed" ||
 				ok "network: forged Authentication-Results removed"
-			grep -q '^X-Spam-Status: .*SPF_PASS' "$m" && ok "network: SPF_PASS in X-Spam-Status" ||
-				bad "network: SPF_PASS in X-Spam-Status ($(grep -A2 '^X-Spam-Status' "$m"))"
+			st=$(python3 -c 'import email,sys; print(" ".join(email.message_from_binary_file(open(sys.argv[1],"rb"))["X-Spam-Status"].split()))' "$m")
+			case " $st" in
+			*[=,\ ]SPF_PASS[,\ ]*) ok "network: SPF_PASS in X-Spam-Status" ;;
+			*) bad "network: SPF_PASS in X-Spam-Status ($st)" ;;
+			esac
 			rm -f "$m"
 		else
 			bad "network: delivered"
 		fi
+		# a forged From: of a domain whose DMARC policy says reject
+		sed 's/^From: Alice <alice@example.test>/From: Bank <ceo@bank.test>/' "$W/ham.eml" >"$W/forged.eml"
+		r=$(send "$W/forged.eml")
+		case "$r" in
+		550*"DMARC policy of bank.test says reject"*) ok "network: DMARC reject enforced ($r)" ;;
+		*) bad "network: DMARC reject enforced (got: $r)" ;;
+		esac
 		dns_server_stop
 	else
 		bad "network: DNS server"
