@@ -625,6 +625,20 @@ int dkim_signer_sender_ok(const struct dkim_signer *s, const struct dkim_sign_en
 	       sign_ip_local(s, env->client_ip);
 }
 
+/* Is the field at f (n bytes, not NUL-terminated: the raw message)
+   a From: field? Never reads past n (fuzz-dkimsign found a read past a
+   short last line). */
+static int sign_is_from(const char *f, size_t n)
+{
+	size_t k = 4;
+
+	if (n <= 4 || strncasecmp(f, "From", 4) != 0)
+		return 0;
+	while (k < n && (f[k] == ' ' || f[k] == '\t'))
+		k++;
+	return k < n && f[k] == ':';
+}
+
 /* The From: domain when the message has exactly one From: field with
    exactly one address; else NULL with *why_r. Arena memory. */
 static const char *sign_from_domain(struct arena *a, const char *raw, size_t len,
@@ -640,9 +654,7 @@ static const char *sign_from_domain(struct arena *a, const char *raw, size_t len
 		p += sign_line_len(p, end);
 		while (p < end && (*p == ' ' || *p == '\t'))
 			p += sign_line_len(p, end);
-		if (strncasecmp(start, "From", 4) == 0 &&
-		    start + 4 + strspn(start + 4, " \t") < p &&
-		    start[4 + strspn(start + 4, " \t")] == ':') {
+		if (sign_is_from(start, (size_t)(p - start))) {
 			char *v = arena_strndup(a, start, (size_t)(p - start)), *q = v;
 
 			for (const char *r = strchr(v, ':') + 1; *r != '\0'; r++)
