@@ -8,7 +8,8 @@ AM_CFLAGS += $(CRYPTO_CFLAGS)
 WN_LIBS_ALL += $(CRYPTO_LIBS)
 
 check_PROGRAMS += tests/integration/test-arc
-tests_integration_test_arc_SOURCES = tests/integration/test-arc.c
+tests_integration_test_arc_SOURCES = tests/integration/test-arc.c \
+	tests/integration/dnstest.c tests/integration/dnstest.h
 tests_integration_test_arc_LDADD = $(WN_TEST_LIBS) libwinnow-filterd.a \
 	$(WN_LIB_LIBS) $(CRYPTO_LIBS)
 TESTS += tests/integration/test-arc.sh

@@ -6,7 +6,8 @@ libwinnow_filterd_a_SOURCES += filterd/check_dkim.c filterd/check_dkim.h
 WN_LIBS_ALL += $(OPENDKIM_LIBS)
 
 check_PROGRAMS += tests/integration/test-dkim
-tests_integration_test_dkim_SOURCES = tests/integration/test-dkim.c
+tests_integration_test_dkim_SOURCES = tests/integration/test-dkim.c \
+	tests/integration/dnstest.c tests/integration/dnstest.h
 tests_integration_test_dkim_LDADD = $(WN_TEST_LIBS) libwinnow-filterd.a \
 	$(WN_LIB_LIBS) $(OPENDKIM_LIBS)
 TESTS += tests/integration/test-dkim.sh

@@ -7,7 +7,8 @@ WN_LIBS_ALL += $(OPENDMARC_LIBS)
 WN_DMARC_LIBS = libwinnow-filterd.a $(WN_LIB_LIBS) $(OPENDMARC_LIBS)
 
 check_PROGRAMS += tests/integration/test-dmarc
-tests_integration_test_dmarc_SOURCES = tests/integration/test-dmarc.c
+tests_integration_test_dmarc_SOURCES = tests/integration/test-dmarc.c \
+	tests/integration/dnstest.c tests/integration/dnstest.h
 tests_integration_test_dmarc_LDADD = $(WN_TEST_LIBS) $(WN_DMARC_LIBS)
 TESTS += tests/integration/test-dmarc.sh
 EXTRA_DIST += tests/integration/test-dmarc.sh tests/data/dns/dmarc.conf

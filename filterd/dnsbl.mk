@@ -7,7 +7,8 @@ WN_DNSBL_LIBS = libwinnow-filterd.a $(WN_LIB_LIBS)
 # test-dnsbl.sh starts the DNS server with dnsbl.conf and runs
 # tests/integration/test-dnsbl; alone, that runs the no-server cases.
 check_PROGRAMS += tests/integration/test-dnsbl
-tests_integration_test_dnsbl_SOURCES = tests/integration/test-dnsbl.c
+tests_integration_test_dnsbl_SOURCES = tests/integration/test-dnsbl.c \
+	tests/integration/dnstest.c tests/integration/dnstest.h
 tests_integration_test_dnsbl_LDADD = $(WN_TEST_LIBS) $(WN_DNSBL_LIBS) -lpthread
 TESTS += tests/integration/test-dnsbl.sh
 EXTRA_DIST += tests/integration/test-dnsbl.sh

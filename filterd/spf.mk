@@ -8,7 +8,8 @@ WN_SPF_LIBS = libwinnow-filterd.a $(WN_LIB_LIBS) $(SPF2_LIBS)
 # tests/integration/test-spf (exact results) and test-spf.py (pyspf
 # must agree); test-spf alone runs the cases that need no server.
 check_PROGRAMS += tests/integration/test-spf
-tests_integration_test_spf_SOURCES = tests/integration/test-spf.c
+tests_integration_test_spf_SOURCES = tests/integration/test-spf.c \
+	tests/integration/dnstest.c tests/integration/dnstest.h
 tests_integration_test_spf_LDADD = $(WN_TEST_LIBS) $(WN_SPF_LIBS)
 TESTS += tests/integration/test-spf.sh
 EXTRA_DIST += tests/integration/test-spf.sh tests/integration/test-spf.py

@@ -5,7 +5,8 @@ libwinnow_lib_a_SOURCES += lib/dns.c lib/dns.h
 # The C test runs under test-dns.sh, which starts the DNS server; on its
 # own it runs only the cases that need no server.
 check_PROGRAMS += tests/integration/test-dns
-tests_integration_test_dns_SOURCES = tests/integration/test-dns.c
+tests_integration_test_dns_SOURCES = tests/integration/test-dns.c \
+	tests/integration/dnstest.c tests/integration/dnstest.h
 tests_integration_test_dns_LDADD = $(WN_TEST_LIBS) $(WN_LIB_LIBS)
 TESTS += tests/integration/test-dns.sh
 EXTRA_DIST += tests/integration/test-dns.sh tests/integration/dns-server.sh \

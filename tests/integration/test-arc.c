@@ -13,13 +13,9 @@
  * arc_verify. A second resolver whose forwarder never answers gives the
  * DNS timeout case. `test-arc PORT DIR --dump` prints instead.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "filterd/check_arc.h"
@@ -28,71 +24,17 @@
 #include "lib/cfg.h"
 #include "lib/dns.h"
 #include "lib/limits.h"
+#include "tests/integration/dnstest.h"
 #include "tests/unit/test.h"
 
 static const char *dir;
 static int dump;
 static const struct chk_arc_conf arc_conf = { WN_ARC_MAX_SETS, NULL, 0 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-static struct dns *resolver(const char *port, unsigned int timeout_ms,
-			    unsigned int budget_ms)
-{
-	char fwd[64];
-	struct dns_conf conf = { fwd, timeout_ms, budget_ms };
-	char *err = NULL;
-	struct dns *d;
-
-	snprintf(fwd, sizeof(fwd), "127.0.0.1@%s", port);
-	d = dns_new(&conf, &err);
-	if (d == NULL) {
-		fprintf(stderr, "dns_new: %s\n", err);
-		abort();
-	}
-	return d;
-}
-
-static char *read_case(const char *name, size_t *len_r)
-{
-	char path[512];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s.eml", dir, name);
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		perror(path);
-		abort();
-	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = xmalloc((size_t)n + 1);
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n)
-		abort();
-	fclose(f);
-	buf[n] = '\0';
-	*len_r = (size_t)n;
-	return buf;
-}
-
 static void write_got(const char *name, const struct chk_arc_results *r)
 {
-	char path[512];
-	FILE *f;
+	FILE *f = dnstest_open_got(dir, name);
 
-	snprintf(path, sizeof(path), "%s/%s.got", dir, name);
-	f = fopen(path, "w");
-	if (f == NULL)
-		abort();
 	fprintf(f, "%s\n", chk_arc_result_name(r->result));
 	fclose(f);
 }
@@ -102,7 +44,7 @@ static void verify_case(struct dns *d, struct arena *a, const char *name,
 {
 	struct dns_batch *b = dns_batch_new(d);
 	size_t len;
-	char *raw = read_case(name, &len);
+	char *raw = dnstest_read_eml(dir, name, &len);
 
 	chk_arc_verify(&arc_conf, b, a, raw, len, r);
 	dns_batch_free(&b);
@@ -197,11 +139,11 @@ static void test_fifty(struct dns *d)
 {
 	struct arena *a = arena_new(64 * 1024);
 	struct chk_arc_results r;
-	double t0 = now_ms(), ms;
+	double t0 = dnstest_now_ms(), ms;
 
 	test_begin("arc: 50 sets pass, bounded");
 	verify_case(d, a, "fifty-sets", &r);
-	ms = now_ms() - t0;
+	ms = dnstest_now_ms() - t0;
 	write_got("fifty-sets", &r);
 	test_assert_str(summary(a, &r), "pass sets=50 oldest=0");
 	test_assert_int(r.nsets, 50);
@@ -270,27 +212,17 @@ static void test_report(struct dns *d)
    and no ARC_INVALID for it. */
 static void test_timeout(void)
 {
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	char port[16];
+	int fd;
 	struct dns *silent;
 	struct arena *a = arena_new(16 * 1024);
 	struct chk_arc_results r;
 	double t0, ms;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0)
-		abort();
-	snprintf(port, sizeof(port), "%d", ntohs(sa.sin_port));
-	silent = resolver(port, 300, 1000);
+	silent = dnstest_silent_resolver(300, 1000, &fd);
 	test_begin("arc: DNS timeout gives temperror, no hang");
-	t0 = now_ms();
+	t0 = dnstest_now_ms();
 	verify_case(silent, a, "three-hops", &r);
-	ms = now_ms() - t0;
+	ms = dnstest_now_ms() - t0;
 	test_assert_str(summary(a, &r), "temperror i=3: instance 3: ARC-Message-Signature: key "
 					"query timed out sets=a.arc.test,b.arc.test,c.arc.test");
 	test_assert_int(chk_arc_hits(&r), CHK_ARC_HIT_SIGNED);
@@ -453,7 +385,7 @@ int main(int argc, char **argv)
 		return test_exit();
 	dir = argv[2];
 	dump = argc > 3 && strcmp(argv[3], "--dump") == 0;
-	d = resolver(argv[1], 2000, 5000);
+	d = dnstest_resolver_at(atoi(argv[1]), 2000, 5000);
 	test_real_chains(d);
 	if (!dump) {
 		test_fifty(d);

@@ -12,13 +12,9 @@
  * python3-dkim. A second resolver whose forwarder never answers gives
  * the DNS timeout case. `test-dkim PORT DIR --dump` prints instead.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "filterd/check_dkim.h"
@@ -26,35 +22,11 @@
 #include "lib/cfg.h"
 #include "lib/dns.h"
 #include "lib/limits.h"
+#include "tests/integration/dnstest.h"
 #include "tests/unit/test.h"
 
 static const char *dir;
 static int dump;
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-static struct dns *resolver(const char *port, unsigned int timeout_ms,
-			    unsigned int budget_ms)
-{
-	char fwd[64];
-	struct dns_conf conf = { fwd, timeout_ms, budget_ms };
-	char *err = NULL;
-	struct dns *d;
-
-	snprintf(fwd, sizeof(fwd), "127.0.0.1@%s", port);
-	d = dns_new(&conf, &err);
-	if (d == NULL) {
-		fprintf(stderr, "dns_new: %s\n", err);
-		abort();
-	}
-	return d;
-}
 
 static struct chk_dkim *dkim_lib(unsigned int max_sigs)
 {
@@ -79,41 +51,11 @@ static const char *sig_line(struct arena *a, const struct chk_dkim_sig *s)
 			    s->reason != NULL ? s->reason : "");
 }
 
-static char *read_case(const char *name, size_t *len_r)
-{
-	char path[512];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s.eml", dir, name);
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		perror(path);
-		abort();
-	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = xmalloc((size_t)n + 1);
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n)
-		abort();
-	fclose(f);
-	buf[n] = '\0';
-	*len_r = (size_t)n;
-	return buf;
-}
-
 /* The checked signatures' results, for test-dkim.py cross. */
 static void write_got(const char *name, const struct chk_dkim_results *r)
 {
-	char path[512];
-	FILE *f;
+	FILE *f = dnstest_open_got(dir, name);
 
-	snprintf(path, sizeof(path), "%s/%s.got", dir, name);
-	f = fopen(path, "w");
-	if (f == NULL)
-		abort();
 	for (size_t i = 0; i < r->nchecked; i++)
 		fprintf(f, "%zu %s\n", i, chk_dkim_result_name(r->sigs[i].result));
 	fclose(f);
@@ -125,7 +67,7 @@ static void verify_case(struct chk_dkim *dk, struct dns *d, struct arena *a,
 {
 	struct dns_batch *b = dns_batch_new(d);
 	size_t len;
-	char *raw = read_case(name, &len);
+	char *raw = dnstest_read_eml(dir, name, &len);
 
 	chk_dkim_verify(dk, b, a, raw, len, r);
 	dns_batch_free(&b);
@@ -238,7 +180,7 @@ static void test_ar(struct chk_dkim *dk, struct dns *d)
 	struct arena *a = arena_new(16 * 1024);
 	struct chk_dkim_results r;
 	size_t len;
-	char *raw = read_case("header-tampered", &len);
+	char *raw = dnstest_read_eml(dir, "header-tampered", &len);
 	char b8[9], *want, *p = strstr(raw, " b=");
 
 	test_begin("dkim: Authentication-Results text");
@@ -271,11 +213,11 @@ static void test_fifty(struct chk_dkim *dk, struct dns *d)
 	struct arena *a = arena_new(16 * 1024);
 	struct chk_dkim_results r;
 	size_t pass = 0, neutral = 0;
-	double t0 = now_ms(), ms;
+	double t0 = dnstest_now_ms(), ms;
 
 	test_begin("dkim: 50 signatures, bounded");
 	verify_case(dk, d, a, "fifty-signatures", &r);
-	ms = now_ms() - t0;
+	ms = dnstest_now_ms() - t0;
 	write_got("fifty-signatures", &r);
 	test_assert_int(r.nsigs, 50);
 	test_assert_int(r.nchecked, WN_DKIM_MAX_SIGS);
@@ -298,27 +240,17 @@ static void test_fifty(struct chk_dkim *dk, struct dns *d)
    and no DKIM_INVALID for it. */
 static void test_timeout(struct chk_dkim *dk)
 {
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	char port[16];
+	int fd;
 	struct dns *silent;
 	struct arena *a = arena_new(16 * 1024);
 	struct chk_dkim_results r;
 	double t0, ms;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0)
-		abort();
-	snprintf(port, sizeof(port), "%d", ntohs(sa.sin_port));
-	silent = resolver(port, 300, 1000);
+	silent = dnstest_silent_resolver(300, 1000, &fd);
 	test_begin("dkim: DNS timeout gives temperror, no hang");
-	t0 = now_ms();
+	t0 = dnstest_now_ms();
 	verify_case(dk, silent, a, "three-signatures", &r);
-	ms = now_ms() - t0;
+	ms = dnstest_now_ms() - t0;
 	test_assert_int(r.nsigs, 3);
 	for (size_t i = 0; i < r.nsigs; i++)
 		test_assert_str(chk_dkim_result_name(r.sigs[i].result), "temperror");
@@ -417,7 +349,7 @@ int main(int argc, char **argv)
 	test_no_resolver();
 	if (argc >= 3) {
 		struct chk_dkim *dk = dkim_lib(WN_DKIM_MAX_SIGS);
-		struct dns *d = resolver(argv[1], 2000, 5000);
+		struct dns *d = dnstest_resolver_at(atoi(argv[1]), 2000, 5000);
 
 		dir = argv[2];
 		dump = argc > 3 && strcmp(argv[3], "--dump") == 0;

@@ -21,13 +21,9 @@
  * Authentication-Results texts and hit names; a silent server gives
  * temperror within the batch's budget.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "filterd/check_dkim.h"
@@ -38,50 +34,12 @@
 #include "lib/log.h"
 #include "lib/msg.h"
 #include "lib/psl.h"
+#include "tests/integration/dnstest.h"
 #include "tests/unit/test.h"
 
-static const char *server_port;
+static int server_port; /* 0: no server */
 static struct psl *debian_psl; /* Debian's list: every name here has org dmarc.test */
 static struct psl *own_psl;    /* "test" and "sfx.dmarc.test" are suffixes */
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-static struct dns *resolver(const char *forward, unsigned int timeout_ms,
-			    unsigned int budget_ms)
-{
-	struct dns_conf conf = { forward, timeout_ms, budget_ms };
-	char *err = NULL;
-	struct dns *d = dns_new(&conf, &err);
-
-	if (d == NULL) {
-		fprintf(stderr, "dns_new: %s\n", err);
-		abort();
-	}
-	return d;
-}
-
-/* A UDP socket on loopback that nobody answers from; its port in *port_r. */
-static int silent_socket(int *port_r)
-{
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0)
-		abort();
-	*port_r = ntohs(sa.sin_port);
-	return fd;
-}
 
 /* "pass:d1 fail:d2 temperror:d3" as DKIM results (in a). */
 static void fake_dkim(struct arena *a, const char *spec, struct chk_dkim_results *r)
@@ -243,10 +201,7 @@ static const struct tcase cases[] = {
 
 static struct dns *server_resolver(void)
 {
-	char fwd[64];
-
-	snprintf(fwd, sizeof(fwd), "127.0.0.1@%s", server_port);
-	return resolver(fwd, 2000, 5000);
+	return dnstest_resolver_at(server_port, 2000, 5000);
 }
 
 static void run_case(struct dns *d, const struct tcase *t)
@@ -589,8 +544,7 @@ static void test_no_resolver(void)
 
 static void test_timeout(void)
 {
-	int port, fd = silent_socket(&port);
-	char fwd[64];
+	int fd;
 	struct dns *d;
 	struct arena *a = arena_new(4096);
 	struct dns_batch *b;
@@ -598,14 +552,13 @@ static void test_timeout(void)
 	double t0, ms;
 
 	test_begin("a silent server: temperror within the budget");
-	snprintf(fwd, sizeof(fwd), "127.0.0.1@%d", port);
-	d = resolver(fwd, 300, 800);
+	d = dnstest_silent_resolver(300, 800, &fd);
 	b = dns_batch_new(d);
-	t0 = now_ms();
+	t0 = dnstest_now_ms();
 	/* two lookups (the From domain's and dmarc.test's), sent together */
 	chk_dmarc_collect(chk_dmarc_start_domain(a, b, debian_psl, "a.b.dmarc.test"),
 			  NULL, NULL, 1, &r);
-	ms = now_ms() - t0;
+	ms = dnstest_now_ms() - t0;
 	test_assert_int(r.result, CHK_DMARC_TEMPERROR);
 	test_assert_str(r.reason, "timeout: _dmarc.a.b.dmarc.test");
 	test_assert_str(chk_dmarc_hit_name(&r), NULL);
@@ -623,7 +576,7 @@ static void test_timeout(void)
 
 static int policy_mode(const char *forward, int n, char **domains)
 {
-	struct dns *d = resolver(forward, 2000, 5000);
+	struct dns *d = dnstest_resolver(forward, 2000, 5000);
 	int i;
 
 	for (i = 0; i < n; i++) {
@@ -664,13 +617,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "public suffix list: %s\n", err);
 		return 1;
 	}
-	server_port = argc > 1 ? argv[1] : NULL;
+	server_port = argc > 1 ? atoi(argv[1]) : 0;
 	test_is_record();
 	test_parse();
 	test_roll();
 	test_no_resolver();
 	test_timeout();
-	if (server_port != NULL) {
+	if (server_port != 0) {
 		test_cases();
 		test_details();
 		test_pct50();

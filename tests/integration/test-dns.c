@@ -11,71 +11,20 @@
  * answer for its TTL and asks again after it; several threads share one
  * resolver.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "lib/arena.h"
 #include "lib/cfg.h"
 #include "lib/dns.h"
 #include "lib/limits.h"
+#include "tests/integration/dnstest.h"
 #include "tests/unit/test.h"
 
-static const char *server_port;
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-static struct dns *resolver(const char *forward, unsigned int timeout_ms,
-			    unsigned int budget_ms)
-{
-	struct dns_conf conf = { forward, timeout_ms, budget_ms };
-	char *err = NULL;
-	struct dns *d = dns_new(&conf, &err);
-
-	if (d == NULL) {
-		fprintf(stderr, "dns_new: %s\n", err);
-		abort();
-	}
-	return d;
-}
-
-static struct dns *server_resolver(unsigned int timeout_ms, unsigned int budget_ms)
-{
-	char fwd[64];
-
-	snprintf(fwd, sizeof(fwd), "127.0.0.1@%s", server_port);
-	return resolver(fwd, timeout_ms, budget_ms);
-}
-
-/* A UDP socket on loopback that nobody answers from; its port in *port_r. */
-static int silent_socket(int *port_r)
-{
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0)
-		abort();
-	*port_r = ntohs(sa.sin_port);
-	return fd;
-}
+static int server_port;
 
 /* ---- no server needed ---- */
 
@@ -258,20 +207,10 @@ static const char *texts(const struct dns_result *r)
 {
 	static char out[1024];
 	const char *v[WN_DNS_MAX_ANSWERS];
-	size_t i, j;
 
-	for (i = 0; i < r->n; i++) {
+	for (size_t i = 0; i < r->n; i++)
 		v[i] = r->rr[i].text;
-		for (j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--) {
-			const char *t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	}
-	out[0] = '\0';
-	for (i = 0; i < r->n; i++)
-		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? "|" : "", v[i]);
-	return out;
+	return dnstest_join_sorted(v, r->n, "|", out, sizeof(out));
 }
 
 static void test_answers(struct dns *d)
@@ -388,164 +327,34 @@ static void test_dnsbl_flow(struct dns *d)
 	test_end();
 }
 
-/* A relay that holds each query delay_ms before passing it to the
-   server: a slow resolver, so that overlap can be measured. */
-#define RELAY_SLOTS 64
-struct relay {
-	int fd, port, upstream_port;
-	unsigned int delay_ms;
-	int stop[2];
-	pthread_t thread;
-	struct relay_slot {
-		int up; /* -1: free */
-		struct sockaddr_in client;
-		unsigned char pkt[1500];
-		size_t len;
-		double due;
-		int sent;
-	} slot[RELAY_SLOTS];
-};
-
-static void relay_take(struct relay *rl)
-{
-	struct relay_slot *s = NULL;
-	struct sockaddr_in up;
-	socklen_t sl;
-	ssize_t n;
-	size_t i;
-
-	for (i = 0; i < RELAY_SLOTS && s == NULL; i++) {
-		if (rl->slot[i].up < 0)
-			s = &rl->slot[i];
-	}
-	if (s == NULL)
-		abort();
-	sl = sizeof(s->client);
-	n = recvfrom(rl->fd, s->pkt, sizeof(s->pkt), 0, (struct sockaddr *)&s->client, &sl);
-	if (n <= 0)
-		return;
-	memset(&up, 0, sizeof(up));
-	up.sin_family = AF_INET;
-	up.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	up.sin_port = htons((unsigned short)rl->upstream_port);
-	s->up = socket(AF_INET, SOCK_DGRAM, 0);
-	if (s->up < 0 || connect(s->up, (struct sockaddr *)&up, sizeof(up)) < 0)
-		abort();
-	s->len = (size_t)n;
-	s->due = now_ms() + rl->delay_ms;
-	s->sent = 0;
-}
-
-static void *relay_run(void *arg)
-{
-	struct relay *rl = arg;
-
-	for (;;) {
-		struct pollfd p[RELAY_SLOTS + 2];
-		int map[RELAY_SLOTS + 2], np = 2, i, wait = -1;
-		double now = now_ms();
-
-		p[0].fd = rl->stop[0];
-		p[1].fd = rl->fd;
-		p[0].events = p[1].events = POLLIN;
-		for (i = 0; i < RELAY_SLOTS; i++) {
-			struct relay_slot *s = &rl->slot[i];
-			if (s->up < 0)
-				continue;
-			if (!s->sent && s->due <= now) {
-				if (send(s->up, s->pkt, s->len, 0) < 0)
-					abort();
-				s->sent = 1;
-			}
-			if (!s->sent && (wait < 0 || s->due - now + 1 < wait))
-				wait = (int)(s->due - now) + 1;
-			if (s->sent) {
-				p[np].fd = s->up;
-				p[np].events = POLLIN;
-				map[np++] = i;
-			}
-		}
-		if (poll(p, (nfds_t)np, wait) < 0)
-			continue;
-		if (p[0].revents != 0)
-			return NULL;
-		if (p[1].revents != 0)
-			relay_take(rl);
-		for (i = 2; i < np; i++) {
-			struct relay_slot *s = &rl->slot[map[i]];
-			unsigned char buf[65536];
-			ssize_t n;
-			if (p[i].revents == 0)
-				continue;
-			n = recv(s->up, buf, sizeof(buf), 0);
-			if (n > 0)
-				sendto(rl->fd, buf, (size_t)n, 0, (struct sockaddr *)&s->client,
-				       sizeof(s->client));
-			close(s->up);
-			s->up = -1;
-		}
-	}
-}
-
-static void relay_start(struct relay *rl, int upstream_port, unsigned int delay_ms)
-{
-	int i;
-
-	memset(rl, 0, sizeof(*rl));
-	for (i = 0; i < RELAY_SLOTS; i++)
-		rl->slot[i].up = -1;
-	rl->upstream_port = upstream_port;
-	rl->delay_ms = delay_ms;
-	rl->fd = silent_socket(&rl->port);
-	if (pipe(rl->stop) < 0 || pthread_create(&rl->thread, NULL, relay_run, rl) != 0)
-		abort();
-}
-
-static void relay_stop(struct relay *rl)
-{
-	int i;
-
-	if (write(rl->stop[1], "x", 1) != 1)
-		abort();
-	pthread_join(rl->thread, NULL);
-	for (i = 0; i < RELAY_SLOTS; i++) {
-		if (rl->slot[i].up >= 0)
-			close(rl->slot[i].up);
-	}
-	close(rl->fd);
-	close(rl->stop[0]);
-	close(rl->stop[1]);
-}
-
 static void test_overlap(void)
 {
-	static struct relay rl;
+	struct dnstest_relay *rl;
 	struct dns_batch *b;
 	struct dns *d;
-	char fwd[64], name[64];
+	char name[64];
 	double t0, single, ten;
 	int h[10], i, ok = 0;
 
 	test_begin("dns: 10 queries in one batch take one round trip, not ten");
-	relay_start(&rl, atoi(server_port), 100);
-	snprintf(fwd, sizeof(fwd), "127.0.0.1@%d", rl.port);
-	d = resolver(fwd, 3000, 5000);
+	rl = dnstest_relay_start(server_port, 100);
+	d = dnstest_resolver_at(dnstest_relay_port(rl), 3000, 5000);
 	b = dns_batch_new(d);
-	t0 = now_ms();
+	t0 = dnstest_now_ms();
 	h[0] = dns_batch_add(b, DNS_A, "rt10.example.test");
 	test_assert_int(dns_batch_wait(b, 3000), 0);
-	single = now_ms() - t0;
+	single = dnstest_now_ms() - t0;
 	test_assert_str(texts(dns_batch_result(b, h[0])), "192.0.2.110");
 	dns_batch_free(&b);
 
 	b = dns_batch_new(d);
-	t0 = now_ms();
+	t0 = dnstest_now_ms();
 	for (i = 0; i < 10; i++) {
 		snprintf(name, sizeof(name), "rt%d.example.test", i);
 		h[i] = dns_batch_add(b, DNS_A, name);
 	}
 	test_assert_int(dns_batch_wait(b, 3000), 0);
-	ten = now_ms() - t0;
+	ten = dnstest_now_ms() - t0;
 	for (i = 0; i < 10; i++) {
 		char want[32];
 		snprintf(want, sizeof(want), "192.0.2.%d", 100 + i);
@@ -562,19 +371,19 @@ static void test_overlap(void)
 	/* more than libunbound's default 16 in flight: still one round
 	   trip (names never asked before, NXDOMAIN in the static zone) */
 	b = dns_batch_new(d);
-	t0 = now_ms();
+	t0 = dnstest_now_ms();
 	for (i = 0; i < 40; i++) {
 		snprintf(name, sizeof(name), "many%d.example.test", i);
 		ok += dns_batch_add(b, DNS_A, name) >= 0;
 	}
 	test_assert_int(dns_batch_wait(b, 3000), 0);
-	ten = now_ms() - t0;
+	ten = dnstest_now_ms() - t0;
 	printf("dns: 40-query batch %.1f ms\n", ten);
 	test_assert_int(ok, 50);
 	test_assert(ten < 1.6 * single); /* two round trips when capped at 16 */
 	dns_batch_free(&b);
 	dns_free(&d);
-	relay_stop(&rl);
+	dnstest_relay_stop(&rl);
 	test_end();
 }
 
@@ -582,23 +391,20 @@ static void test_timeouts(void)
 {
 	struct dns_batch *b;
 	struct dns *d;
-	char fwd[64];
 	double t0, el;
-	int fd, port, h[WN_DNS_MAX_QUERIES + 1], i, timeouts = 0;
+	int fd, h[WN_DNS_MAX_QUERIES + 1], i, timeouts = 0;
 
 	test_begin("dns: a silent server gives timeouts on time");
-	fd = silent_socket(&port);
-	snprintf(fwd, sizeof(fwd), "127.0.0.1@%d", port);
-	d = resolver(fwd, 300, 700);
+	d = dnstest_silent_resolver(300, 700, &fd);
 
 	/* per-query timeout: all three end at ~300 ms */
 	b = dns_batch_new(d);
-	t0 = now_ms();
+	t0 = dnstest_now_ms();
 	h[0] = dns_batch_add(b, DNS_A, "example.test");
 	h[1] = dns_batch_add(b, DNS_TXT, "example.test");
 	h[2] = dns_batch_add(b, DNS_MX, "example.test");
 	test_assert_int(dns_batch_wait(b, 10000), 0);
-	el = now_ms() - t0;
+	el = dnstest_now_ms() - t0;
 	printf("dns silent server: 3 queries timed out after %.1f ms (timeout 300)\n", el);
 	test_assert(el >= 290 && el < 500);
 	for (i = 0; i < 3; i++)
@@ -609,15 +415,15 @@ static void test_timeouts(void)
 	usleep(100 * 1000);
 	h[3] = dns_batch_add(b, DNS_A, "late.example.test");
 	test_assert_int(dns_batch_wait_one(b, h[3], 10000), 0);
-	el = now_ms() - t0;
+	el = dnstest_now_ms() - t0;
 	printf("dns silent server: budget 700 ms spent after %.1f ms\n", el);
 	test_assert(el >= 650 && el < 900);
 	test_assert_str(dns_status_name(dns_batch_result(b, h[3])->status), "timeout");
 	/* past the budget nothing is sent, nothing waits */
-	t0 = now_ms();
+	t0 = dnstest_now_ms();
 	h[4] = dns_batch_add(b, DNS_A, "later.example.test");
 	test_assert_int(dns_batch_wait(b, 10000), 0);
-	test_assert(now_ms() - t0 < 50);
+	test_assert(dnstest_now_ms() - t0 < 50);
 	test_assert_str(dns_status_name(dns_batch_result(b, h[4])->status), "timeout");
 	dns_batch_free(&b);
 
@@ -631,9 +437,9 @@ static void test_timeouts(void)
 	}
 	test_assert_int(h[WN_DNS_MAX_QUERIES - 1], WN_DNS_MAX_QUERIES - 1);
 	test_assert_int(dns_batch_add(b, DNS_A, "one-too-many.example.test"), -1);
-	t0 = now_ms();
+	t0 = dnstest_now_ms();
 	test_assert_int(dns_batch_wait(b, 50), WN_DNS_MAX_QUERIES);
-	test_assert(now_ms() - t0 < 200);
+	test_assert(dnstest_now_ms() - t0 < 200);
 	test_assert_str(dns_status_name(dns_batch_result(b, h[0])->status), "pending");
 	dns_batch_free(&b);
 	dns_free(&d);
@@ -646,20 +452,18 @@ static void test_refused_port(void)
 	const struct dns_result *r;
 	struct dns_batch *b;
 	struct dns *d;
-	char fwd[64];
 	double t0, el;
 	int fd, port, h;
 
 	test_begin("dns: nothing listening on the port: bounded, no answer");
-	fd = silent_socket(&port);
+	fd = dnstest_silent_socket(&port);
 	close(fd); /* the port is now closed: ICMP port unreachable */
-	snprintf(fwd, sizeof(fwd), "127.0.0.1@%d", port);
-	d = resolver(fwd, 400, 1000);
+	d = dnstest_resolver_at(port, 400, 1000);
 	b = dns_batch_new(d);
-	t0 = now_ms();
+	t0 = dnstest_now_ms();
 	h = dns_batch_add(b, DNS_A, "example.test");
 	test_assert_int(dns_batch_wait(b, 10000), 0);
-	el = now_ms() - t0;
+	el = dnstest_now_ms() - t0;
 	r = dns_batch_result(b, h);
 	printf("dns closed port: %s after %.1f ms\n", dns_status_name(r->status), el);
 	test_assert(r->status == DNS_TIMEOUT || r->status == DNS_SERVFAIL);
@@ -685,12 +489,12 @@ static const char *lookup_a(struct dns *d, const char *name, double *ms_r)
 {
 	static char out[256];
 	struct dns_batch *b = dns_batch_new(d);
-	double t0 = now_ms();
+	double t0 = dnstest_now_ms();
 	int h = dns_batch_add(b, DNS_A, name);
 
 	dns_batch_wait(b, 3000);
 	if (ms_r != NULL)
-		*ms_r = now_ms() - t0;
+		*ms_r = dnstest_now_ms() - t0;
 	snprintf(out, sizeof(out), "%s %s", dns_status_name(dns_batch_result(b, h)->status),
 		 texts(dns_batch_result(b, h)));
 	dns_batch_free(&b);
@@ -708,14 +512,14 @@ static void test_cache(void)
 		test_end();
 		return;
 	}
-	d = server_resolver(2000, 4000);
+	d = dnstest_resolver_at(server_port, 2000, 4000);
 	test_assert_str(lookup_a(d, "long.cache.test", NULL), "ok 192.0.2.20");
 	test_assert_str(lookup_a(d, "short.cache.test", NULL), "ok 192.0.2.21");
 	control("local_data_remove long.cache.test");
 	control("local_data 'long.cache.test. 300 IN A 192.0.2.30'");
 	control("local_data_remove short.cache.test");
 	control("local_data 'short.cache.test. 1 IN A 192.0.2.31'");
-	fresh = server_resolver(2000, 4000);
+	fresh = dnstest_resolver_at(server_port, 2000, 4000);
 	test_assert_str(lookup_a(fresh, "long.cache.test", NULL), "ok 192.0.2.30");
 	dns_free(&fresh);
 	/* TTL 300: the old answer, from the cache */
@@ -770,7 +574,7 @@ static void test_threads(void)
 	int ids[4], i;
 
 	test_begin("dns: four threads share one resolver");
-	shared = server_resolver(2000, 4000);
+	shared = dnstest_resolver_at(server_port, 2000, 4000);
 	for (i = 0; i < 4; i++) {
 		ids[i] = i;
 		pthread_create(&t[i], NULL, worker, &ids[i]);
@@ -793,8 +597,8 @@ int main(int argc, char **argv)
 	test_cfg();
 	test_rdata();
 	if (argc > 1) {
-		server_port = argv[1];
-		d = server_resolver(2000, 4000);
+		server_port = atoi(argv[1]);
+		d = dnstest_resolver_at(server_port, 2000, 4000);
 		test_answers(d);
 		test_dnsbl_flow(d);
 		dns_free(&d);

@@ -13,15 +13,9 @@
  * one message overlapping (through a relay that delays each query by
  * 100 ms: about one delay in all).
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "filterd/check_dnsbl.h"
@@ -31,49 +25,11 @@
 #include "lib/limits.h"
 #include "lib/msg.h"
 #include "lib/psl.h"
+#include "tests/integration/dnstest.h"
 #include "tests/unit/test.h"
 
-static const char *server_port;
+static int server_port;
 static struct psl *psl;
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-static struct dns *resolver_at(int port, unsigned int timeout_ms, unsigned int budget_ms)
-{
-	char fwd[64], *err = NULL;
-	struct dns_conf conf = { fwd, timeout_ms, budget_ms };
-	struct dns *d;
-
-	snprintf(fwd, sizeof(fwd), "127.0.0.1@%d", port);
-	d = dns_new(&conf, &err);
-	if (d == NULL) {
-		fprintf(stderr, "dns_new: %s\n", err);
-		abort();
-	}
-	return d;
-}
-
-static int silent_socket(int *port_r)
-{
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0)
-		abort();
-	*port_r = ntohs(sa.sin_port);
-	return fd;
-}
 
 static struct dnsbl_list list(const char *name, const char *zone, enum dnsbl_scope scope,
 			      const char *sub, unsigned int flags)
@@ -95,24 +51,17 @@ static struct dnsbl_list list(const char *name, const char *zone, enum dnsbl_sco
 static const char *listed(const struct dnsbl_result *r)
 {
 	static char out[2048];
-	char *v[64];
-	size_t i, j, n = r->nlistings < 64 ? r->nlistings : 64;
+	const char *v[64];
+	size_t i, n = r->nlistings < 64 ? r->nlistings : 64;
 
 	for (i = 0; i < n; i++) {
 		char buf[300];
 		snprintf(buf, sizeof(buf), "%s=%s", r->listings[i].input, r->listings[i].answer);
 		v[i] = strdup(buf);
-		for (j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--) {
-			char *t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
 	}
-	out[0] = '\0';
-	for (i = 0; i < n; i++) {
-		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? " " : "", v[i]);
-		free(v[i]);
-	}
+	dnstest_join_sorted(v, n, " ", out, sizeof(out));
+	for (i = 0; i < n; i++)
+		free((char *)v[i]);
 	return out;
 }
 
@@ -458,18 +407,17 @@ static void test_timeout(void)
 	struct dns_batch *b;
 	struct dns *d;
 	double t0, el;
-	int fd, port;
+	int fd;
 
 	test_begin("dnsbl: a server that never answers: timeout, no listing");
 	in.psl = psl;
-	fd = silent_socket(&port);
-	d = resolver_at(port, 300, 1000);
+	d = dnstest_silent_resolver(300, 1000, &fd);
 	b = dns_batch_new(d);
 	lists[0] = list("bl", "bl.dnsbl.test", DNSBL_UNTRUSTED, "", DNSBL_F_TXT);
 	lists[1] = list("URIBL_X", "uribl.dnsbl.test", DNSBL_URI, "", 0);
-	t0 = now_ms();
+	t0 = dnstest_now_ms();
 	r = dnsbl_collect(dnsbl_start(b, a, lists, 2, &in), 5000);
-	el = now_ms() - t0;
+	el = dnstest_now_ms() - t0;
 	printf("dnsbl: silent server: timeouts after %.1f ms (query timeout 300)\n", el);
 	test_assert(el >= 290 && el < 600);
 	test_assert_str(dnsbl_status_name(r[0].status), "timeout");
@@ -481,9 +429,9 @@ static void test_timeout(void)
 
 	/* a caller that stops waiting early: still pending counts as timeout */
 	b = dns_batch_new(d);
-	t0 = now_ms();
+	t0 = dnstest_now_ms();
 	r = dnsbl_collect(dnsbl_start(b, a, lists, 1, &in), 50);
-	test_assert(now_ms() - t0 < 200);
+	test_assert(dnstest_now_ms() - t0 < 200);
 	test_assert_str(dnsbl_status_name(r[0].status), "timeout");
 	dns_batch_free(&b);
 	dns_free(&d);
@@ -492,135 +440,8 @@ static void test_timeout(void)
 	test_end();
 }
 
-/* A relay that holds each UDP query delay_ms before passing it on:
-   a slow resolver, so overlap can be measured (as in test-dns.c). */
-#define RELAY_SLOTS 64
-struct relay {
-	int fd, port, upstream_port;
-	unsigned int delay_ms;
-	int stop[2];
-	pthread_t thread;
-	struct relay_slot {
-		int up; /* -1: free */
-		struct sockaddr_in client;
-		unsigned char pkt[1500];
-		size_t len;
-		double due;
-		int sent;
-	} slot[RELAY_SLOTS];
-};
-
-static void relay_take(struct relay *rl)
-{
-	struct relay_slot *s = NULL;
-	struct sockaddr_in up;
-	socklen_t sl;
-	ssize_t n;
-
-	for (int i = 0; i < RELAY_SLOTS && s == NULL; i++) {
-		if (rl->slot[i].up < 0)
-			s = &rl->slot[i];
-	}
-	if (s == NULL)
-		abort();
-	sl = sizeof(s->client);
-	n = recvfrom(rl->fd, s->pkt, sizeof(s->pkt), 0, (struct sockaddr *)&s->client, &sl);
-	if (n <= 0)
-		return;
-	memset(&up, 0, sizeof(up));
-	up.sin_family = AF_INET;
-	up.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	up.sin_port = htons((unsigned short)rl->upstream_port);
-	s->up = socket(AF_INET, SOCK_DGRAM, 0);
-	if (s->up < 0 || connect(s->up, (struct sockaddr *)&up, sizeof(up)) < 0)
-		abort();
-	s->len = (size_t)n;
-	s->due = now_ms() + rl->delay_ms;
-	s->sent = 0;
-}
-
-static void relay_forward(struct relay *rl, struct relay_slot *s)
-{
-	unsigned char buf[65536];
-	ssize_t n = recv(s->up, buf, sizeof(buf), 0);
-
-	if (n > 0)
-		sendto(rl->fd, buf, (size_t)n, 0, (struct sockaddr *)&s->client, sizeof(s->client));
-	close(s->up);
-	s->up = -1;
-}
-
-static void *relay_run(void *arg)
-{
-	struct relay *rl = arg;
-
-	for (;;) {
-		struct pollfd p[RELAY_SLOTS + 2];
-		int map[RELAY_SLOTS + 2], np = 2, wait = -1;
-		double now = now_ms();
-
-		p[0].fd = rl->stop[0];
-		p[1].fd = rl->fd;
-		p[0].events = p[1].events = POLLIN;
-		for (int i = 0; i < RELAY_SLOTS; i++) {
-			struct relay_slot *s = &rl->slot[i];
-			if (s->up < 0)
-				continue;
-			if (!s->sent && s->due <= now) {
-				if (send(s->up, s->pkt, s->len, 0) < 0)
-					abort();
-				s->sent = 1;
-			}
-			if (!s->sent && (wait < 0 || s->due - now + 1 < wait))
-				wait = (int)(s->due - now) + 1;
-			if (s->sent) {
-				p[np].fd = s->up;
-				p[np].events = POLLIN;
-				map[np++] = i;
-			}
-		}
-		if (poll(p, (nfds_t)np, wait) < 0)
-			continue;
-		if (p[0].revents != 0)
-			return NULL;
-		if (p[1].revents != 0)
-			relay_take(rl);
-		for (int i = 2; i < np; i++) {
-			if (p[i].revents != 0)
-				relay_forward(rl, &rl->slot[map[i]]);
-		}
-	}
-}
-
-static void relay_start(struct relay *rl, int upstream_port, unsigned int delay_ms)
-{
-	memset(rl, 0, sizeof(*rl));
-	for (int i = 0; i < RELAY_SLOTS; i++)
-		rl->slot[i].up = -1;
-	rl->upstream_port = upstream_port;
-	rl->delay_ms = delay_ms;
-	rl->fd = silent_socket(&rl->port);
-	if (pipe(rl->stop) < 0 || pthread_create(&rl->thread, NULL, relay_run, rl) != 0)
-		abort();
-}
-
-static void relay_stop(struct relay *rl)
-{
-	if (write(rl->stop[1], "x", 1) != 1)
-		abort();
-	pthread_join(rl->thread, NULL);
-	for (int i = 0; i < RELAY_SLOTS; i++) {
-		if (rl->slot[i].up >= 0)
-			close(rl->slot[i].up);
-	}
-	close(rl->fd);
-	close(rl->stop[0]);
-	close(rl->stop[1]);
-}
-
 static void test_overlap(void)
 {
-	static struct relay rl;
 	static const char *const relays[] = { "192.0.2.1", "2001:db8::1", "192.0.2.3" };
 	struct arena *a = arena_new(65536);
 	struct msg *m = parse(a, uri_msg);
@@ -628,19 +449,20 @@ static void test_overlap(void)
 	struct dnsbl_input in = { "192.0.2.1", relays, 3, NULL, 0, NULL };
 	const struct dnsbl_result *r;
 	struct dns_batch *b;
+	struct dnstest_relay *rl;
 	struct dns *d;
 	double t0, single, all;
 	size_t queries = 0;
 	int h;
 
 	test_begin("dnsbl: all lookups of one message take about one round trip");
-	relay_start(&rl, atoi(server_port), 100);
-	d = resolver_at(rl.port, 3000, 5000);
+	rl = dnstest_relay_start(server_port, 100);
+	d = dnstest_resolver_at(dnstest_relay_port(rl), 3000, 5000);
 	b = dns_batch_new(d);
-	t0 = now_ms();
+	t0 = dnstest_now_ms();
 	h = dns_batch_add(b, DNS_A, "rt0.dnsbl.test");
 	test_assert_int(dns_batch_wait(b, 3000), 0);
-	single = now_ms() - t0;
+	single = dnstest_now_ms() - t0;
 	test_assert_str(dns_status_name(dns_batch_result(b, h)->status), "ok");
 	dns_batch_free(&b);
 
@@ -655,9 +477,9 @@ static void test_overlap(void)
 	lists[3] = list("URIBL_BLACK", "uribl.dnsbl.test", DNSBL_URI, "2", 0);
 	lists[4] = list("URIBL_GREY", "uribl.dnsbl.test", DNSBL_URI, "4", 0);
 	b = dns_batch_new(d);
-	t0 = now_ms();
+	t0 = dnstest_now_ms();
 	r = dnsbl_collect(dnsbl_start(b, a, lists, 5, &in), 3000);
-	all = now_ms() - t0;
+	all = dnstest_now_ms() - t0;
 	for (int i = 0; i < 5; i++)
 		queries += r[i].nqueries;
 	printf("dnsbl: through a 100 ms relay: one query %.1f ms; one message's "
@@ -674,7 +496,7 @@ static void test_overlap(void)
 	test_assert(all < 1.5 * single); /* one after another: 14 round trips */
 	dns_batch_free(&b);
 	dns_free(&d);
-	relay_stop(&rl);
+	dnstest_relay_stop(&rl);
 	arena_free(&a);
 	test_end();
 }
@@ -693,8 +515,8 @@ int main(int argc, char **argv)
 	test_uri_domains();
 	test_msg_hosts();
 	if (argc > 1) {
-		server_port = argv[1];
-		d = resolver_at(atoi(server_port), 2000, 4000);
+		server_port = atoi(argv[1]);
+		d = dnstest_resolver_at(server_port, 2000, 4000);
 		test_ips(d);
 		test_uribl(d);
 		test_cap(d);

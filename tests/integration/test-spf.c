@@ -16,19 +16,16 @@
  * reason and Received-SPF texts; a silent server gives temperror within
  * the batch's budget.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "filterd/check_spf.h"
 #include "lib/arena.h"
 #include "lib/dns.h"
 #include "lib/log.h"
+#include "tests/integration/dnstest.h"
 #include "tests/unit/test.h"
 
 #define GOOD4 "192.0.2.10"
@@ -37,53 +34,11 @@
 #define BAD6 "2001:db8:ffff::20"
 #define RECEIVER "mx.winnow.test"
 
-static const char *server_port;
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-static struct dns *resolver(const char *forward, unsigned int timeout_ms,
-			    unsigned int budget_ms)
-{
-	struct dns_conf conf = { forward, timeout_ms, budget_ms };
-	char *err = NULL;
-	struct dns *d = dns_new(&conf, &err);
-
-	if (d == NULL) {
-		fprintf(stderr, "dns_new: %s\n", err);
-		abort();
-	}
-	return d;
-}
+static int server_port; /* 0: no server */
 
 static struct dns *server_resolver(void)
 {
-	char fwd[64];
-
-	snprintf(fwd, sizeof(fwd), "127.0.0.1@%s", server_port);
-	return resolver(fwd, 2000, 5000);
-}
-
-/* A UDP socket on loopback that nobody answers from; its port in *port_r. */
-static int silent_socket(int *port_r)
-{
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0)
-		abort();
-	*port_r = ntohs(sa.sin_port);
-	return fd;
+	return dnstest_resolver_at(server_port, 2000, 5000);
 }
 
 /* One check in its own batch and arena; results copied out by value
@@ -127,7 +82,7 @@ static void test_names(void)
 /* Inputs that end before any lookup: no server behind the resolver. */
 static void test_no_lookup(void)
 {
-	struct dns *d = resolver("127.0.0.1@1", 200, 500);
+	struct dns *d = dnstest_resolver("127.0.0.1@1", 200, 500);
 	struct spf_result mf, he;
 	struct arena *a;
 
@@ -399,19 +354,17 @@ static void test_shared_lookups(void)
 
 static void test_timeout(void)
 {
-	int port, fd = silent_socket(&port);
-	char fwd[64];
+	int fd;
 	struct dns *d;
 	struct spf_result mf, he;
 	struct arena *a;
 	double t0, ms;
 
 	test_begin("a silent server: temperror within the budget, both identities");
-	snprintf(fwd, sizeof(fwd), "127.0.0.1@%d", port);
-	d = resolver(fwd, 300, 800);
-	t0 = now_ms();
+	d = dnstest_silent_resolver(300, 800, &fd);
+	t0 = dnstest_now_ms();
 	run(d, &a, GOOD4, "helo.spf.test", "x@pass.spf.test", &mf, &he);
-	ms = now_ms() - t0;
+	ms = dnstest_now_ms() - t0;
 	test_assert_int(mf.result, SPF_RES_TEMPERROR);
 	test_assert_int(he.result, SPF_RES_TEMPERROR);
 	test_assert_str(mf.reason, "Temporary DNS failure for 'pass.spf.test'.");
@@ -428,16 +381,14 @@ static void test_timeout(void)
 /* A lookup past the budget: the remaining ones are not even sent. */
 static void test_budget(void)
 {
-	int port, fd = silent_socket(&port);
-	char fwd[64];
+	int fd;
 	struct dns *d;
 	struct spf_result mf, he;
 	struct arena *a;
 	double t0, ms;
 
 	test_begin("budget spent before the check: temperror at once");
-	snprintf(fwd, sizeof(fwd), "127.0.0.1@%d", port);
-	d = resolver(fwd, 1000, 200);
+	d = dnstest_silent_resolver(1000, 200, &fd);
 	{
 		struct dns_batch *b = dns_batch_new(d);
 		struct spf_request req = { GOOD4, "helo.spf.test", "x@a.spf.test", RECEIVER };
@@ -446,9 +397,9 @@ static void test_budget(void)
 		a = arena_new(4096);
 		dns_batch_wait(b, 1000); /* spends the budget */
 		test_assert_int(dns_batch_result(b, h)->status, DNS_TIMEOUT);
-		t0 = now_ms();
+		t0 = dnstest_now_ms();
 		spf_check(a, b, &req, &mf, &he);
-		ms = now_ms() - t0;
+		ms = dnstest_now_ms() - t0;
 		dns_batch_free(&b);
 	}
 	test_assert_int(mf.result, SPF_RES_TEMPERROR);
@@ -477,7 +428,7 @@ static char *field(char **p)
 
 static int query_mode(const char *forward, unsigned int timeout_ms)
 {
-	struct dns *d = resolver(forward, timeout_ms, timeout_ms * 3);
+	struct dns *d = dnstest_resolver(forward, timeout_ms, timeout_ms * 3);
 	char line[4096];
 
 	while (fgets(line, sizeof(line), stdin) != NULL) {
@@ -508,12 +459,12 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && strcmp(argv[1], "--query") == 0)
 		return query_mode(argv[2], (unsigned int)atoi(argv[3]));
-	server_port = argc > 1 ? argv[1] : NULL;
+	server_port = argc > 1 ? atoi(argv[1]) : 0;
 	test_names();
 	test_no_lookup();
 	test_timeout();
 	test_budget();
-	if (server_port != NULL) {
+	if (server_port != 0) {
 		test_cases();
 		test_texts();
 		test_shared_lookups();
