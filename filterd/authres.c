@@ -79,6 +79,32 @@ int authres_is_ours(struct arena *a, const char *value, const char *authserv_id)
 	return id != NULL && authserv_id != NULL && strcasecmp(id, authserv_id) == 0;
 }
 
+char *authres_value(struct arena *a, const char *v)
+{
+	size_t n = strlen(v), k = 0, i;
+	char *out = arena_alloc(a, 2 * n + 3);
+	int token = n > 0;
+
+	for (i = 0; i < n; i++)
+		if (!token_char((unsigned char)v[i]))
+			token = 0;
+	if (!token)
+		out[k++] = '"';
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c < ' ' || c == 0x7f)
+			continue;
+		if (!token && (c == '"' || c == '\\'))
+			out[k++] = '\\';
+		out[k++] = (char)c;
+	}
+	if (!token)
+		out[k++] = '"';
+	out[k] = '\0';
+	return out;
+}
+
 /* reason="..." with the quoted-string's escapes; control bytes dropped. */
 static void put_reason(struct buf *b, const char *reason)
 {

@@ -31,6 +31,12 @@ struct authres_item {
 const char *authres_build(struct arena *a, const char *authserv_id,
 			  const struct authres_item *items, size_t n);
 
+/* A property or reason value for a resinfo: as is when it is a non-empty
+   MIME token (RFC 2045), else a quoted-string; control characters
+   dropped either way, so nothing from a message can fold or end the
+   field. In a's memory. */
+char *authres_value(struct arena *a, const char *v);
+
 /* The authserv-id an incoming field body starts with (after comments
    and spaces; a quoted-string unquoted), or NULL when it has none, in
    a's memory. */

@@ -27,6 +27,8 @@
 #include <openssl/x509.h>
 
 #include "filterd/check_arc.h"
+
+#include "filterd/authres.h"
 #include "lib/arena.h"
 #include "lib/buf.h"
 #include "lib/cfg.h"
@@ -1212,35 +1214,6 @@ const char *chk_arc_result_name(enum chk_arc_result res)
 	return "fail";
 }
 
-/* A header value: as is when a non-empty MIME token (RFC 2045), else a
-   quoted-string; control characters dropped, so nothing from the
-   message can fold or end the header. */
-static char *ar_value(struct arena *a, const char *v)
-{
-	size_t n = strlen(v), k = 0;
-	char *out = arena_alloc(a, 2 * n + 3);
-	int token = n > 0;
-
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f ||
-		    strchr("()<>@,;:\\\"/[]?=", v[i]) != NULL)
-			token = 0;
-	if (!token)
-		out[k++] = '"';
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)v[i];
-
-		if (c < ' ' || c == 0x7f)
-			continue;
-		if (!token && (c == '"' || c == '\\'))
-			out[k++] = '\\';
-		out[k++] = (char)c;
-	}
-	if (!token)
-		out[k++] = '"';
-	out[k] = '\0';
-	return out;
-}
 
 char *chk_arc_ar(struct arena *a, const struct chk_arc_results *r, const char *remote_ip)
 {
@@ -1249,9 +1222,9 @@ char *chk_arc_ar(struct arena *a, const struct chk_arc_results *r, const char *r
 	if (r->result == CHK_ARC_NONE)
 		return out;
 	if (r->reason != NULL)
-		out = arena_strcat(a, out, " reason=", ar_value(a, r->reason), NULL);
+		out = arena_strcat(a, out, " reason=", authres_value(a, r->reason), NULL);
 	if (remote_ip != NULL && *remote_ip != '\0')
-		out = arena_strcat(a, out, " smtp.remote-ip=", ar_value(a, remote_ip), NULL);
+		out = arena_strcat(a, out, " smtp.remote-ip=", authres_value(a, remote_ip), NULL);
 	if (r->result == CHK_ARC_PASS)
 		out = arena_strcat(a, out, " header.oldest-pass=",
 				   arena_printf(a, "%u", r->oldest_pass), NULL);

@@ -39,6 +39,8 @@
 #include <opendkim/dkim.h>
 
 #include "filterd/check_dkim.h"
+
+#include "filterd/authres.h"
 #include "lib/arena.h"
 #include "lib/cfg.h"
 #include "lib/dns.h"
@@ -778,35 +780,6 @@ const char *chk_dkim_result_name(enum chk_dkim_result res)
 	return "permerror";
 }
 
-/* A header value: as is when it is a non-empty MIME token (RFC 2045),
-   else a quoted-string; control characters are dropped either way, so
-   nothing from the message can fold or end the header. */
-static char *ar_value(struct arena *a, const char *v)
-{
-	size_t n = strlen(v), k = 0;
-	char *out = arena_alloc(a, 2 * n + 3);
-	int token = n > 0;
-
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f ||
-		    strchr("()<>@,;:\\\"/[]?=", v[i]) != NULL)
-			token = 0;
-	if (!token)
-		out[k++] = '"';
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)v[i];
-
-		if (c < ' ' || c == 0x7f)
-			continue;
-		if (!token && (c == '"' || c == '\\'))
-			out[k++] = '\\';
-		out[k++] = (char)c;
-	}
-	if (!token)
-		out[k++] = '"';
-	out[k] = '\0';
-	return out;
-}
 
 char *chk_dkim_ar(struct arena *a, const struct chk_dkim_results *r, size_t i)
 {
@@ -820,13 +793,13 @@ char *chk_dkim_ar(struct arena *a, const struct chk_dkim_results *r, size_t i)
 	s = &r->sigs[i];
 	out = arena_strcat(a, "dkim=", chk_dkim_result_name(s->result), NULL);
 	if (s->reason != NULL)
-		out = arena_strcat(a, out, " reason=", ar_value(a, s->reason), NULL);
+		out = arena_strcat(a, out, " reason=", authres_value(a, s->reason), NULL);
 	val[0] = s->domain;
 	val[1] = s->selector;
 	val[2] = s->algorithm;
 	val[3] = s->b8;
 	for (size_t k = 0; k < 4; k++)
 		if (val[k] != NULL && *val[k] != '\0')
-			out = arena_strcat(a, out, " ", prop[k], "=", ar_value(a, val[k]), NULL);
+			out = arena_strcat(a, out, " ", prop[k], "=", authres_value(a, val[k]), NULL);
 	return out;
 }

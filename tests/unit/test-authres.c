@@ -52,12 +52,25 @@ static void test_read(struct arena *a)
 	test_end();
 }
 
+static void test_value(struct arena *a)
+{
+	test_begin("authres value");
+	test_assert_str(authres_value(a, "example.com"), "example.com");
+	test_assert_str(authres_value(a, "bad body hash"), "\"bad body hash\"");
+	test_assert_str(authres_value(a, "a\"b\\c"), "\"a\\\"b\\\\c\"");
+	test_assert_str(authres_value(a, "x=y"), "\"x=y\"");
+	test_assert_str(authres_value(a, "fold\r\n\there"), "\"foldhere\"");
+	test_assert_str(authres_value(a, ""), "\"\"");
+	test_end();
+}
+
 int main(void)
 {
 	struct arena *a = arena_new(0);
 
 	test_build(a);
 	test_read(a);
+	test_value(a);
 	arena_free(&a);
 	return test_exit();
 }
