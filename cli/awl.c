@@ -64,17 +64,6 @@ struct awl_args {
 	int npos;
 };
 
-static void awl_day(char *out, size_t size, uint32_t day)
-{
-	time_t t = (time_t)day * 86400;
-	struct tm tm;
-
-	if (day == 0 || gmtime_r(&t, &tm) == NULL)
-		snprintf(out, size, "-");
-	else
-		strftime(out, size, "%Y-%m-%d", &tm);
-}
-
 /* A whole argument that is a finite number, in *v. */
 static int awl_parse_score(const char *s, double *v)
 {
@@ -188,7 +177,7 @@ static int awl_print_text(void *ctx, const struct db_awl_entry *e)
 	char day[16];
 
 	awl_header(ctx);
-	awl_day(day, sizeof(day), e->day);
+	cli_day(day, sizeof(day), e->day);
 	printf("%-24s %6llu %9.3f %-10s ", e->ip, (unsigned long long)e->count,
 	       chk_awl_round(e->total / (double)(e->count ? e->count : 1)), day);
 	awl_put_safe(e->addr);
@@ -202,7 +191,7 @@ static int awl_print_json(void *ctx, const struct db_awl_entry *e)
 	char day[16];
 
 	(void)ctx;
-	awl_day(day, sizeof(day), e->day);
+	cli_day(day, sizeof(day), e->day);
 	buf_append_str(&b, "{\"address\":\"");
 	buf_append_json(&b, e->addr, strlen(e->addr));
 	buf_append_str(&b, "\",\"ip\":\"");

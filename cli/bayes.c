@@ -35,17 +35,6 @@ static const char bayes_usage[] =
 	"usage: winnow bayes stats|expire [-c CONF] [-o KEY=VALUE]... [--user ADDRESS]\n"
 	"       winnow bayes tokens [-c CONF] [-o KEY=VALUE]... [--user ADDRESS] [PATH...]\n";
 
-static void bayes_day(char *out, size_t size, uint32_t day)
-{
-	time_t t = (time_t)day * 86400;
-	struct tm tm;
-
-	if (day == 0 || gmtime_r(&t, &tm) == NULL)
-		snprintf(out, size, "-");
-	else
-		strftime(out, size, "%Y-%m-%d", &tm);
-}
-
 static int bayes_stats(struct db *db)
 {
 	struct db_stats st;
@@ -56,8 +45,8 @@ static int bayes_stats(struct db *db)
 		fprintf(stderr, "winnow bayes: %s: %s\n", db_path(db), err);
 		return EX_IOERR;
 	}
-	bayes_day(oldest, sizeof(oldest), st.oldest_day);
-	bayes_day(newest, sizeof(newest), st.newest_day);
+	cli_day(oldest, sizeof(oldest), st.oldest_day);
+	cli_day(newest, sizeof(newest), st.newest_day);
 	printf("database: %s (%s, schema %u)\n", db_path(db), st.backend, st.schema_version);
 	printf("messages: %llu spam, %llu ham (%llu remembered as learned)\n",
 	       (unsigned long long)st.totals.spam, (unsigned long long)st.totals.ham,

@@ -8,6 +8,9 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "lib/cfg.h"
 
 /* Loads -c CONF (or the default config if it exists) and applies -o
@@ -30,6 +33,8 @@ int cli_awl(int argc, char **argv);
 /* -j N for command cmd: 0 (one thread per CPU) to OPOOL_MAX_THREADS;
    -1 after saying what is wrong. */
 int cli_parse_jobs(const char *cmd, const char *s, unsigned int *jobs_r);
+/* A store's day number (days since 1970, UTC) as YYYY-MM-DD; "-" for 0. */
+void cli_day(char *out, size_t size, uint32_t day);
 
 /* The default configuration file (installed etc/winnow.conf). */
 const char *cli_default_conf(void);

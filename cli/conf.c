@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "config.h"
 #include "lib/log.h"
@@ -64,4 +65,15 @@ int cli_parse_jobs(const char *cmd, const char *s, unsigned int *jobs_r)
 	}
 	*jobs_r = (unsigned int)n;
 	return 0;
+}
+
+void cli_day(char *out, size_t size, uint32_t day)
+{
+	time_t t = (time_t)day * 86400;
+	struct tm tm;
+
+	if (day == 0 || gmtime_r(&t, &tm) == NULL)
+		snprintf(out, size, "-");
+	else
+		strftime(out, size, "%Y-%m-%d", &tm);
 }

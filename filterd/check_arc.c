@@ -34,6 +34,7 @@
 #include "lib/cfg.h"
 #include "lib/dns.h"
 #include "lib/limits.h"
+#include "lib/lines.h"
 
 /* A header field: a view into the message, from its name to the end of
    its last line, the final line end left out. */
@@ -308,23 +309,6 @@ int chk_arc_keyrec_parse(struct arena *a, const char *txt, size_t len,
 
 /* ---- the header ---- */
 
-/* Bytes of the line at p, its line end included. */
-static size_t line_len(const char *p, const char *end)
-{
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-	return nl != NULL ? (size_t)(nl + 1 - p) : (size_t)(end - p);
-}
-
-static size_t trim_line_end(const char *p, size_t n)
-{
-	if (n > 0 && p[n - 1] == '\n')
-		n--;
-	if (n > 0 && p[n - 1] == '\r')
-		n--;
-	return n;
-}
-
 /* Splits the header into fields and finds the body. A line without a
    colon still makes a field (it can be nothing ARC signs by name). */
 static void read_header(struct chk_arc_job *j, const char *raw, size_t len)
@@ -335,8 +319,8 @@ static void read_header(struct chk_arc_job *j, const char *raw, size_t len)
 
 	j->body = end;
 	while (p < end) {
-		size_t n = line_len(p, end);
-		size_t content = trim_line_end(p, n);
+		size_t n = lines_len(p, end);
+		size_t content = lines_trim_end(p, n);
 
 		if (content == 0 && n > 0 && p[n - 1] == '\n') {
 			j->body = p + n;
@@ -440,8 +424,8 @@ static void canon_body(struct body_out *o, const char *p, size_t len, int relaxe
 	struct buf line = BUF_INIT;
 
 	while (p < end) {
-		size_t n = line_len(p, end);
-		size_t c = trim_line_end(p, n);
+		size_t n = lines_len(p, end);
+		size_t c = lines_trim_end(p, n);
 		const char *text = p;
 
 		if (relaxed) {

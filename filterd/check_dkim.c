@@ -45,6 +45,7 @@
 #include "lib/cfg.h"
 #include "lib/dns.h"
 #include "lib/limits.h"
+#include "lib/lines.h"
 #include "lib/msg.h"
 #include "lib/wn.h"
 
@@ -259,37 +260,15 @@ static void job_fail(struct chk_dkim_job *j, const char *what, DKIM_STAT st)
 					e != NULL ? e : "");
 }
 
-/* Bytes of the line at p, its line end included. */
-static size_t line_len(const char *p, const char *end)
-{
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-	return nl != NULL ? (size_t)(nl + 1 - p) : (size_t)(end - p);
-}
-
-static int blank_line(const char *p, size_t n)
-{
-	return (n == 1 && p[0] == '\n') || (n == 2 && p[0] == '\r' && p[1] == '\n');
-}
-
 /* The field [p, p+n) without its final line end, every line end made
    CRLF; NUL-terminated, length in *len_r. */
 static char *field_crlf(struct arena *a, const char *p, size_t n, size_t *len_r)
 {
-	char *out = arena_alloc(a, 2 * n + 1);
-	size_t k = 0;
+	char *out;
 
-	if (n > 0 && p[n - 1] == '\n')
-		n--;
-	if (n > 0 && p[n - 1] == '\r')
-		n--;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
-			out[k++] = '\r';
-		out[k++] = p[i];
-	}
-	out[k] = '\0';
-	*len_r = k;
+	n = lines_trim_end(p, n);
+	out = arena_alloc(a, 2 * n + 1);
+	*len_r = lines_crlf(out, p, n);
 	return out;
 }
 
@@ -441,13 +420,13 @@ static size_t feed_header(struct chk_dkim_job *j, const char *raw, size_t len)
 
 	while (p < end) {
 		const char *start = p;
-		size_t n = line_len(p, end);
+		size_t n = lines_len(p, end);
 
-		if (blank_line(p, n))
+		if (lines_blank(p, n))
 			return (size_t)(p + n - raw);
 		p += n;
 		while (p < end && (*p == ' ' || *p == '\t'))
-			p += line_len(p, end);
+			p += lines_len(p, end);
 		/* past the limits libopendkim sees no more fields; the
 		   message parser flags such a header */
 		if (nfields < WN_MSG_MAX_HEADERS &&

@@ -49,6 +49,7 @@
 #include "lib/buf.h"
 #include "lib/cfg.h"
 #include "lib/limits.h"
+#include "lib/lines.h"
 #include "lib/msg.h"
 #include "lib/wn.h"
 
@@ -537,36 +538,16 @@ struct dkim_signer *dkim_sign_get(const struct cfg *c, char **err_r)
 
 /* ---- feeding a message ---- */
 
-static size_t sign_line_len(const char *p, const char *end)
-{
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-	return nl != NULL ? (size_t)(nl + 1 - p) : (size_t)(end - p);
-}
-
-static int sign_blank(const char *p, size_t n)
-{
-	return (n == 1 && p[0] == '\n') || (n == 2 && p[0] == '\r' && p[1] == '\n');
-}
-
 /* [p, p+n) with every line end made CRLF (the final one dropped when
    field is set); heap memory. */
 static char *sign_crlf(const char *p, size_t n, int field, size_t *len_r)
 {
-	char *out = xmalloc(2 * n + 1);
-	size_t k = 0;
+	char *out;
 
-	if (field && n > 0 && p[n - 1] == '\n')
-		n--;
-	if (field && n > 0 && p[n - 1] == '\r')
-		n--;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
-			out[k++] = '\r';
-		out[k++] = p[i];
-	}
-	out[k] = '\0';
-	*len_r = k;
+	if (field)
+		n = lines_trim_end(p, n);
+	out = xmalloc(2 * n + 1);
+	*len_r = lines_crlf(out, p, n);
 	return out;
 }
 
@@ -580,12 +561,12 @@ static int sign_feed(DKIM *d, const char *raw, size_t len, const char **why_r)
 	_Bool testkey = 0;
 	DKIM_STAT st = DKIM_STAT_OK;
 
-	while (p < end && !sign_blank(p, sign_line_len(p, end))) {
+	while (p < end && !lines_blank(p, lines_len(p, end))) {
 		const char *start = p;
 
-		p += sign_line_len(p, end);
+		p += lines_len(p, end);
 		while (p < end && (*p == ' ' || *p == '\t'))
-			p += sign_line_len(p, end);
+			p += lines_len(p, end);
 		if (++nfields > WN_MSG_MAX_HEADERS) {
 			*why_r = "too many header fields";
 			return -1;
@@ -598,7 +579,7 @@ static int sign_feed(DKIM *d, const char *raw, size_t len, const char **why_r)
 			break;
 	}
 	if (p < end)
-		p += sign_line_len(p, end); /* the blank line */
+		p += lines_len(p, end); /* the blank line */
 	if (st == DKIM_STAT_OK)
 		st = dkim_eoh(d);
 	if (st == DKIM_STAT_OK && p < end) {
@@ -648,12 +629,12 @@ static const char *sign_from_domain(struct arena *a, const char *raw, size_t len
 	size_t nfrom = 0;
 	struct msg_addr *list;
 
-	while (p < end && !sign_blank(p, sign_line_len(p, end))) {
+	while (p < end && !lines_blank(p, lines_len(p, end))) {
 		const char *start = p;
 
-		p += sign_line_len(p, end);
+		p += lines_len(p, end);
 		while (p < end && (*p == ' ' || *p == '\t'))
-			p += sign_line_len(p, end);
+			p += lines_len(p, end);
 		if (sign_is_from(start, (size_t)(p - start))) {
 			char *v = arena_strndup(a, start, (size_t)(p - start)), *q = v;
 

@@ -10,7 +10,8 @@ libwinnow_lib_a_SOURCES = \
 	lib/hits.c lib/hits.h \
 	lib/cfg.c lib/cfg.h \
 	lib/mailbox.c lib/mailbox.h \
-	lib/opool.c lib/opool.h
+	lib/opool.c lib/opool.h \
+	lib/lines.c lib/lines.h
 
 include lib/msg.mk
 include lib/html.mk
