@@ -186,5 +186,30 @@ case $out in
 *) bad "awl list: $out" ;;
 esac
 
+# ---- filterd records: two messages from one sender through spamc ----
+F=${FILTERD:-$top_builddir/filterd/filterd}
+if command -v spamc >/dev/null && [ -x "$F" ]; then
+	PORT=$(sh "$top_srcdir/tests/integration/free-port.sh")
+	"$F" -f -c /dev/null -o milter_listen= -o "spamd_listen=127.0.0.1:$PORT" \
+		-o "db_path=$T/fd.db" -o use_network=no -o use_bayes=no -o use_awl=yes \
+		-o "rules_dir=$top_srcdir/rules/default" 2>"$T/fd.log" &
+	FPID=$!
+	i=0
+	while ! spamc -d 127.0.0.1 -p "$PORT" -K >/dev/null 2>&1 && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	printf 'Received: from mx.example.org (mx.example.org [203.0.113.9]) by mx.test; Tue, 1 Dec 2026 10:00:00 +0000\nFrom: Pen Pal <penpal@example.org>\nTo: bob@example.net\nSubject: hi\n\nhello\n' >"$T/pal.eml"
+	spamc -d 127.0.0.1 -p "$PORT" -c <"$T/pal.eml" >/dev/null
+	spamc -d 127.0.0.1 -p "$PORT" -R <"$T/pal.eml" >"$T/pal2.out"
+	kill "$FPID"; wait "$FPID" 2>/dev/null
+	run awl list -c /dev/null -o "db_path=$T/fd.db"
+	case $out in
+	*"203.0"*" 2 "*"penpal@example.org"*) ok "filterd records each message (count 2, block 203.0)" ;;
+	*) bad "filterd records: $out" ;;
+	esac
+	grep -q ' AWL ' "$T/pal2.out" && bad "the same score twice gives no AWL hit: $(cat "$T/pal2.out")" ||
+		ok "the same score twice gives no AWL hit (mean = score)"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
