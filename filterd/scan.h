@@ -22,6 +22,7 @@
 struct ruleset;
 struct scan_bayes;
 struct scan_bayes_msg;
+struct scan_net;
 struct scan_net_msg;
 struct rule_ctx;
 
@@ -40,6 +41,7 @@ struct scan_engine {
 	double required_score;
 	int read_only_db;      /* scan_engine_new_ro: the database is only read */
 	struct scan_bayes *bayes; /* the Bayes state (scan_bayes.c), or NULL */
+	struct scan_net *net;     /* the network step's state (scan_net.c), or NULL */
 	void *check_state[16]; /* per-check loaded state, by table index */
 };
 

@@ -215,7 +215,64 @@ int scan_net_load(struct scan_engine *eng, void **state_r, const char **err_r)
 	net_lists_from_rules(s, eng->rules);
 	net_load_psl(s, eng->cfg);
 	*state_r = s;
+	eng->net = s;
 	return 0;
+}
+
+/* ---- at MAIL FROM: warming the cache ---- */
+
+/* The domain of an envelope address ("<a@b>"), or NULL. */
+static const char *net_env_domain_of(struct arena *a, const char *addr)
+{
+	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+	size_t n;
+
+	if (at == NULL)
+		return NULL;
+	n = strcspn(at + 1, ">");
+	return n > 0 ? arena_strndup(a, at + 1, n) : NULL;
+}
+
+static void net_prefetch_zone(struct dns_batch *b, const char *ip, const char *zone)
+{
+	char name[512]; /* a reversed IPv6 address (73 bytes) and a zone (255) */
+
+	if (dns_reverse_name(ip, zone, name, sizeof(name)) == 0)
+		(void)dns_batch_add(b, DNS_A, name);
+}
+
+/* The client's address in every DNSBL zone of the rules and of
+   dnsbl_zones (the client is the relay most lists are asked about). */
+static void net_prefetch_dnsbl(const struct scan_net *s, struct dns_batch *b, const char *ip)
+{
+	size_t g, i;
+
+	for (g = 0; g < NET_GROUPS; g++)
+		for (i = 0; i < s->groups[g].n; i++)
+			net_prefetch_zone(b, ip, s->groups[g].lists[i].zone);
+	for (i = 0; i < s->nzones; i++)
+		net_prefetch_zone(b, ip, s->zones[i].zone);
+}
+
+struct dns_batch *scan_net_prefetch(const struct scan_engine *eng, struct arena *a,
+				    const struct msg_envelope *env)
+{
+	const struct scan_net *s = eng->net;
+	struct dns_batch *b;
+	const char *d;
+
+	if (s == NULL || env->client_ip == NULL || env->client_ip[0] == '\0')
+		return NULL;
+	b = dns_batch_new(s->dns);
+	if (s->use_spf) {
+		d = net_env_domain_of(a, env->mail_from);
+		if (d != NULL)
+			(void)dns_batch_add(b, DNS_TXT, d);
+		if (env->helo != NULL && strchr(env->helo, '.') != NULL && env->helo[0] != '[')
+			(void)dns_batch_add(b, DNS_TXT, env->helo);
+	}
+	net_prefetch_dnsbl(s, b, env->client_ip);
+	return b;
 }
 
 /* ---- per message: start ---- */

@@ -15,12 +15,25 @@
 
 #include "filterd/scan.h"
 
+struct dns_batch;
+
 /* The scan_check entries (filterd/scan.c's table): "net" starts, "net
    results" collects. */
 int scan_net_load(struct scan_engine *eng, void **state_r, const char **err_r);
 void scan_net_unload(void *state);
 int scan_net_start(struct scan_ctx *ctx, void *state, const char **err_r);
 int scan_net_collect(struct scan_ctx *ctx, void *state, const char **err_r);
+
+/* At MAIL FROM, before the message has come: sends what the envelope
+   alone lets us ask (the SPF records of the sender's domain and of the
+   HELO name, the client's address in every DNSBL zone) and does not
+   wait: the answers land in the resolver's cache, so the scan at the end
+   of the message finds them there instead of waiting a round trip while
+   the body was on its way. Returns the batch to free (dns_batch_free)
+   once the message is done, or NULL (network step off, no client IP).
+   The engine must stay loaded until then. */
+struct dns_batch *scan_net_prefetch(const struct scan_engine *eng, struct arena *a,
+				    const struct msg_envelope *env);
 
 /* Why the message is to be refused for DMARC (its policy says reject,
    dmarc_reject is on, and SPF and DKIM had no DNS trouble), or NULL. */

@@ -111,5 +111,66 @@ expect "silent resolver: nothing listed, SPF temperror" "$j" "SPF_TEMPERROR DKIM
 [ "$ms" -lt 1500 ] && ok "silent resolver: scanned in $ms ms (budget 600)" ||
 	bad "silent resolver: $ms ms"
 
+# filterd's milter asks at MAIL FROM: the SPF record of the sender's
+# domain and the client in the DNSBL zones reach the DNS server (through
+# a relay that logs each question with its time) before the client has
+# even sent the message (it waits a second after RCPT TO)
+F=${FILTERD:-$top_builddir/filterd/filterd}
+if command -v miltertest >/dev/null && [ -x "$F" ]; then
+	$PY - "$DNS_PORT" "$FX/relay.log" >"$FX/relay.port" 2>/dev/null <<'EOP' &
+import socket, sys, threading, time
+up = ('127.0.0.1', int(sys.argv[1]))
+log = open(sys.argv[2], 'a', buffering=1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('127.0.0.1', 0))
+print(s.getsockname()[1], flush=True)
+def name(q):
+    i, labels = 12, []
+    while i < len(q) and q[i]:
+        labels.append(q[i + 1:i + 1 + q[i]].decode(errors='replace'))
+        i += 1 + q[i]
+    return '.'.join(labels)
+def fwd(data, client):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.settimeout(5)
+    u.sendto(data, up)
+    try:
+        s.sendto(u.recvfrom(65535)[0], client)
+    except OSError:
+        pass
+while True:
+    data, client = s.recvfrom(65535)
+    log.write('%.6f %s\n' % (time.time(), name(data)))
+    threading.Thread(target=fwd, args=(data, client), daemon=True).start()
+EOP
+	RELAY=$!
+	sleep 0.5
+	MPORT=$(sh "$top_srcdir/tests/integration/free-port.sh")
+	"$F" -f -c /dev/null -o spamd_listen= -o "milter_listen=inet:$MPORT@127.0.0.1" \
+		-o "rules_dir=$FX/rules" -o use_bayes=no -o "db_path=$FX/m.db" \
+		-o "dns_forward=127.0.0.1@$(cat "$FX/relay.port")" 2>"$FX/filterd.log" &
+	FPID=$!
+	i=0
+	until miltertest -s "$top_srcdir/tests/integration/milter/wait.lua" -D SOCK="inet:$MPORT@127.0.0.1" \
+		>/dev/null 2>&1 || [ $i -gt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	if miltertest -s "$top_srcdir/tests/integration/milter/early.lua" -D SOCK="inet:$MPORT@127.0.0.1" \
+		-D DIR="$top_srcdir/tests/integration/milter" -D MARK="$FX/mark" -D MSG="$FX/signed.eml" \
+		>"$FX/early.out" 2>&1; then
+		mark=$(cat "$FX/mark")
+		spf=$(awk '$2 == "net.test" { print $1; exit }' "$FX/relay.log")
+		bl=$(awk '$2 == "10.2.0.192.bl.net.test" { print $1; exit }' "$FX/relay.log")
+		if [ -n "$spf" ] && [ -n "$bl" ] &&
+			awk -v a="$spf" -v b="$bl" -v m="$mark" 'BEGIN { exit !(a < m - 0.5 && b < m - 0.5) }'; then
+			ok "milter: SPF and DNSBL questions asked at MAIL FROM, before the message came"
+		else
+			bad "milter: early questions (spf at ${spf:-never}, dnsbl at ${bl:-never}, message at $mark)"
+		fi
+	else
+		bad "milter: early.lua: $(cat "$FX/early.out")"
+	fi
+	kill "$FPID" "$RELAY" 2>/dev/null
+	wait "$FPID" 2>/dev/null
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
