@@ -84,6 +84,8 @@ struct milter_msg {
 
 struct milter_conn {
 	char *client_ip, *client_rdns, *helo, *mta_host;
+	struct dns_batch *prefetch;       /* DNSBL asked at connect */
+	struct scan_engine *prefetch_eng; /* held until close: the batch is its */
 	struct milter_msg m;
 };
 
@@ -124,6 +126,10 @@ static void milter_conn_free(struct milter_conn **cp)
 	if (c == NULL)
 		return;
 	milter_msg_reset(&c->m);
+	if (c->prefetch != NULL)
+		dns_batch_free(&c->prefetch);
+	if (c->prefetch_eng != NULL)
+		daemon_engine_put(c->prefetch_eng);
 	free(c->client_ip);
 	free(c->client_rdns);
 	free(c->helo);
@@ -216,6 +222,13 @@ static sfsistat milter_cb_connect(SMFICTX *smf, char *hostname, _SOCK_ADDR *host
 		c->client_rdns = xstrdup(hostname);
 	if (j != NULL)
 		c->mta_host = xstrdup(j);
+	/* the client's DNSBL questions go out now (scan_net_prefetch_client) */
+	c->prefetch_eng = daemon_engine_get();
+	c->prefetch = scan_net_prefetch_client(c->prefetch_eng, c->client_ip);
+	if (c->prefetch == NULL) {
+		daemon_engine_put(c->prefetch_eng);
+		c->prefetch_eng = NULL;
+	}
 	smfi_setpriv(smf, c);
 	return MILTER_NEXT;
 }
@@ -242,7 +255,7 @@ static size_t milter_max_size(void)
 	return n;
 }
 
-/* The envelope's DNS questions go out now, while the message is still
+/* The sender's SPF questions go out now, while the message is still
    coming (scan_net_prefetch): at the end of it their answers are in the
    resolver's cache. Authenticated senders are not filtered (the usual
    case): nothing to ask for them. */

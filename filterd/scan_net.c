@@ -219,7 +219,7 @@ int scan_net_load(struct scan_engine *eng, void **state_r, const char **err_r)
 	return 0;
 }
 
-/* ---- at MAIL FROM: warming the cache ---- */
+/* ---- at connect and MAIL FROM: warming the cache ---- */
 
 /* The domain of an envelope address ("<a@b>"), or NULL. */
 static const char *net_env_domain_of(struct arena *a, const char *addr)
@@ -254,6 +254,18 @@ static void net_prefetch_dnsbl(const struct scan_net *s, struct dns_batch *b, co
 		net_prefetch_zone(b, ip, s->zones[i].zone);
 }
 
+struct dns_batch *scan_net_prefetch_client(const struct scan_engine *eng, const char *ip)
+{
+	const struct scan_net *s = eng->net;
+	struct dns_batch *b;
+
+	if (s == NULL || ip == NULL || ip[0] == '\0')
+		return NULL;
+	b = dns_batch_new(s->dns);
+	net_prefetch_dnsbl(s, b, ip);
+	return b;
+}
+
 struct dns_batch *scan_net_prefetch(const struct scan_engine *eng, struct arena *a,
 				    const struct msg_envelope *env)
 {
@@ -261,17 +273,14 @@ struct dns_batch *scan_net_prefetch(const struct scan_engine *eng, struct arena 
 	struct dns_batch *b;
 	const char *d;
 
-	if (s == NULL || env->client_ip == NULL || env->client_ip[0] == '\0')
+	if (s == NULL || !s->use_spf || env->client_ip == NULL || env->client_ip[0] == '\0')
 		return NULL;
 	b = dns_batch_new(s->dns);
-	if (s->use_spf) {
-		d = net_env_domain_of(a, env->mail_from);
-		if (d != NULL)
-			(void)dns_batch_add(b, DNS_TXT, d);
-		if (env->helo != NULL && strchr(env->helo, '.') != NULL && env->helo[0] != '[')
-			(void)dns_batch_add(b, DNS_TXT, env->helo);
-	}
-	net_prefetch_dnsbl(s, b, env->client_ip);
+	d = net_env_domain_of(a, env->mail_from);
+	if (d != NULL)
+		(void)dns_batch_add(b, DNS_TXT, d);
+	if (env->helo != NULL && strchr(env->helo, '.') != NULL && env->helo[0] != '[')
+		(void)dns_batch_add(b, DNS_TXT, env->helo);
 	return b;
 }
 

@@ -24,14 +24,18 @@ void scan_net_unload(void *state);
 int scan_net_start(struct scan_ctx *ctx, void *state, const char **err_r);
 int scan_net_collect(struct scan_ctx *ctx, void *state, const char **err_r);
 
-/* At MAIL FROM, before the message has come: sends what the envelope
-   alone lets us ask (the SPF records of the sender's domain and of the
-   HELO name, the client's address in every DNSBL zone) and does not
-   wait: the answers land in the resolver's cache, so the scan at the end
-   of the message finds them there instead of waiting a round trip while
-   the body was on its way. Returns the batch to free (dns_batch_free)
-   once the message is done, or NULL (network step off, no client IP).
-   The engine must stay loaded until then. */
+/* Asking early, as soon as the inputs are known, without waiting: the
+   answers land in the resolver's cache, so the scan at the end of the
+   message finds them there instead of waiting a round trip while the
+   message was on its way. Each returns the batch to free
+   (dns_batch_free) when done with the connection or the message, or
+   NULL (network step off, no client IP); the engine must stay loaded
+   until then.
+   At connect: the client's address in every DNSBL zone (the rules' and
+   dnsbl_zones). */
+struct dns_batch *scan_net_prefetch_client(const struct scan_engine *eng, const char *ip);
+/* At MAIL FROM: the SPF records of the sender's domain and of the HELO
+   name. */
 struct dns_batch *scan_net_prefetch(const struct scan_engine *eng, struct arena *a,
 				    const struct msg_envelope *env);
 

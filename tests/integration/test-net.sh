@@ -111,10 +111,10 @@ expect "silent resolver: nothing listed, SPF temperror" "$j" "SPF_TEMPERROR DKIM
 [ "$ms" -lt 1500 ] && ok "silent resolver: scanned in $ms ms (budget 600)" ||
 	bad "silent resolver: $ms ms"
 
-# filterd's milter asks at MAIL FROM: the SPF record of the sender's
-# domain and the client in the DNSBL zones reach the DNS server (through
-# a relay that logs each question with its time) before the client has
-# even sent the message (it waits a second after RCPT TO)
+# filterd's milter asks early: the client in the DNSBL zones at connect,
+# the SPF record of the sender's domain at MAIL FROM; both reach the DNS
+# server (through a relay that logs each question with its time) before
+# the client has even sent the message
 F=${FILTERD:-$top_builddir/filterd/filterd}
 if command -v miltertest >/dev/null && [ -x "$F" ]; then
 	$PY - "$DNS_PORT" "$FX/relay.log" >"$FX/relay.port" 2>/dev/null <<'EOP' &
@@ -156,14 +156,16 @@ EOP
 	if miltertest -s "$top_srcdir/tests/integration/milter/early.lua" -D SOCK="inet:$MPORT@127.0.0.1" \
 		-D DIR="$top_srcdir/tests/integration/milter" -D MARK="$FX/mark" -D MSG="$FX/signed.eml" \
 		>"$FX/early.out" 2>&1; then
-		mark=$(cat "$FX/mark")
+		mark=$(cat "$FX/mark") from=$(cat "$FX/mark.from")
 		spf=$(awk '$2 == "net.test" { print $1; exit }' "$FX/relay.log")
 		bl=$(awk '$2 == "10.2.0.192.bl.net.test" { print $1; exit }' "$FX/relay.log")
+		# DNSBL before MAIL FROM (at connect); SPF after it, before the message
 		if [ -n "$spf" ] && [ -n "$bl" ] &&
-			awk -v a="$spf" -v b="$bl" -v m="$mark" 'BEGIN { exit !(a < m - 0.5 && b < m - 0.5) }'; then
-			ok "milter: SPF and DNSBL questions asked at MAIL FROM, before the message came"
+			awk -v a="$spf" -v b="$bl" -v f="$from" -v m="$mark" \
+				'BEGIN { exit !(b < f - 0.5 && a > f && a < m - 0.5) }'; then
+			ok "milter: DNSBL asked at connect, SPF at MAIL FROM, both before the message came"
 		else
-			bad "milter: early questions (spf at ${spf:-never}, dnsbl at ${bl:-never}, message at $mark)"
+			bad "milter: early questions (dnsbl at ${bl:-never}, MAIL FROM at $from, spf at ${spf:-never}, message at $mark)"
 		fi
 	else
 		bad "milter: early.lua: $(cat "$FX/early.out")"

@@ -1,10 +1,14 @@
--- early.lua: the envelope's DNS questions go out at MAIL FROM, before
--- the message has come (test-net.sh). The client waits a second after
--- RCPT TO, writes the time to MARK, then sends the message; the shell
--- compares the relay's log of queries with that time.
+-- early.lua: DNS questions go out as soon as their inputs are known
+-- (test-net.sh): the client's DNSBL lookups at connect, the SPF record at
+-- MAIL FROM. The client waits a second after connect and writes the time
+-- to MARK.from, sends MAIL FROM and RCPT TO, waits a second again and
+-- writes the time to MARK, then sends the message; the shell compares
+-- the relay's log of queries with those times.
 dofile(DIR .. "/common.lua")
 local conn = connect()
 hello(conn, "192.0.2.10")
+os.execute("sleep 1")
+os.execute("date +%s.%N > " .. MARK .. ".from")
 envelope(conn, "<alice@net.test>", { "<bob@example.org>" })
 os.execute("sleep 1")
 os.execute("date +%s.%N > " .. MARK)
