@@ -76,6 +76,8 @@ struct scan_net_msg {
 	struct spf_result spf_mf;        /* for DMARC */
 	struct chk_dkim_results dkim_r;
 	const char *reject;              /* a DMARC reject to enforce, or NULL */
+	size_t timeouts;                 /* DNSBL/URIBL lookups unanswered in time */
+	int spf_temp, dkim_temp;         /* SPF, a DKIM key: DNS trouble */
 	struct net_facts facts;
 	struct authres_item *ar;
 	size_t nar;
@@ -431,6 +433,7 @@ static void net_collect_spf(struct scan_ctx *ctx, struct scan_net_msg *m)
 		return;
 	spf_collect(m->spf, &mf, &helo);
 	m->spf_mf = mf;
+	m->spf_temp = mf.result == SPF_RES_TEMPERROR || helo.result == SPF_RES_TEMPERROR;
 	m->facts.spf = net_spf_of(mf.result);
 	m->facts.spf_helo = net_spf_of(helo.result);
 	who = net_bare_addr(ctx->arena, ctx->env.mail_from);
@@ -480,6 +483,7 @@ static void net_collect_dkim(struct scan_ctx *ctx, struct scan_net_msg *m)
 		v[i].author = net_aligned(v[i].domain, r.from_domain);
 		v[i].envfrom = net_aligned(v[i].domain, env);
 		v[i].temperror = sig->result == CHK_DKIM_TEMPERROR;
+		m->dkim_temp |= v[i].temperror;
 	}
 	m->facts.dkim = v;
 	m->facts.ndkim = r.nsigs;
@@ -567,12 +571,34 @@ static void net_collect_lists(struct scan_ctx *ctx, struct scan_net_msg *m, unsi
 		size_t c = dnsbl_rbl_answers(ctx->arena, r, sizes[i], &v);
 		if (all[i] == m->zones)
 			(void)dnsbl_hits(r, sizes[i], &ctx->hits);
+		for (j = 0; j < sizes[i]; j++)
+			m->timeouts += r[j].ntimeouts;
 		out = arena_realloc(ctx->arena, out, n * sizeof(*out), (n + c + 1) * sizeof(*out));
 		for (j = 0; j < c; j++)
 			out[n++] = v[j];
 	}
 	m->facts.rbl = out;
 	m->facts.nrbl = n;
+}
+
+/* A check that timed out adds nothing, and the report says so: the hit
+   WN_DNS_TIMEOUT (no points) names what went unanswered. */
+static void net_note_timeouts(struct scan_ctx *ctx, const struct scan_net_msg *m)
+{
+	struct buf b = BUF_INIT;
+
+	if (m->timeouts > 0)
+		buf_printf(&b, "%zu DNSBL/URIBL lookup%s", m->timeouts, m->timeouts > 1 ? "s" : "");
+	if (m->spf_temp)
+		buf_printf(&b, "%sSPF", b.len ? ", " : "");
+	if (m->dkim_temp)
+		buf_printf(&b, "%sa DKIM key", b.len ? ", " : "");
+	if (b.len > 0)
+		(void)hits_add(&ctx->hits, "WN_DNS_TIMEOUT", 0,
+			       arena_printf(ctx->arena, "DNS did not answer in time: %s",
+					    buf_cstr(&b)),
+			       HIT_F_NET | HIT_F_NOAUTOLEARN);
+	buf_free(&b);
 }
 
 int scan_net_collect(struct scan_ctx *ctx, void *state, const char **err_r)
@@ -589,6 +615,7 @@ int scan_net_collect(struct scan_ctx *ctx, void *state, const char **err_r)
 	net_collect_arc(ctx, m);
 	net_collect_dmarc(ctx, m);
 	net_collect_lists(ctx, m, wait);
+	net_note_timeouts(ctx, m);
 	/* the batch stays until the message's arena goes (net_batch_cleanup):
 	   the answers' strings are its memory */
 	ctx->facts.net = &m->facts;

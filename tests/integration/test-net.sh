@@ -108,6 +108,16 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 kill $SILENT 2>/dev/null
 expect "silent resolver: nothing listed, SPF temperror" "$j" "SPF_TEMPERROR DKIM_SIGNED" \
 	"TEST_RBL TEST_URIBL DKIM_VALID DKIM_INVALID SPF_PASS" "*spf=temperror*dkim=temperror*"
+case $j in
+*'"name":"WN_DNS_TIMEOUT","score":0.000,"description":"DNS did not answer in time: '[1-9]*' DNSBL/URIBL lookups, SPF, a DKIM key"'*)
+	ok "silent resolver: the report says what timed out" ;;
+*) bad "silent resolver: no WN_DNS_TIMEOUT: $j" ;;
+esac
+j=$(check signed.eml --client-ip 192.0.2.10)
+case $j in
+*WN_DNS_TIMEOUT*) bad "a resolver that answers: WN_DNS_TIMEOUT: $j" ;;
+*) ok "a resolver that answers: no WN_DNS_TIMEOUT" ;;
+esac
 [ "$ms" -lt 1500 ] && ok "silent resolver: scanned in $ms ms (budget 600)" ||
 	bad "silent resolver: $ms ms"
 
