@@ -28,3 +28,5 @@ include filterd/awl.mk
 include filterd/arc.mk
 include filterd/dmarc.mk
 include filterd/dkimsign.mk
+include filterd/av.mk
+include filterd/clamd.mk

@@ -166,6 +166,28 @@ static const struct cfg_key cfg_key_table[] = {
 	{ "arc_trusted_sealers", CFG_LIST, "",
 	  "ARC sealers (ARC-Seal d= domains) whose reported results are trusted when "
 	  "the ARC chain passes, e.g. mailing lists allowed to override a DMARC failure" },
+	/* Antivirus in process (filterd/check_av.c, libclamav) */
+	{ "clamav_db", CFG_STR, "/var/lib/clamav",
+	  "directory of ClamAV signature databases (.cvd/.cld and others), loaded at "
+	  "start and on reload" },
+	{ "av_max_filesize", CFG_SIZE, "25m",
+	  "largest single object scanned (message, decoded attachment, archive member); "
+	  "a larger one is a scan error, never clean" },
+	{ "av_max_scansize", CFG_SIZE, "100m",
+	  "bytes scanned per message in all, decoded parts and archive members included" },
+	{ "av_max_recursion", CFG_UINT, STR(WN_AV_MAX_RECURSION),
+	  "nesting of containers (attachments, archives, attached messages) scanned" },
+	{ "av_max_files", CFG_UINT, STR(WN_AV_MAX_FILES),
+	  "files taken out of one message's archives" },
+	{ "av_max_scantime", CFG_UINT, STR(WN_AV_MAX_SCANTIME_MS),
+	  "milliseconds one message's virus scan may take; then it is a scan error" },
+	/* Antivirus through a running clamd instead (filterd/check_clamd.c) */
+	{ "clamd_socket", CFG_STR, "",
+	  "clamd to scan with over INSTREAM: unix:/path or HOST:PORT ([ADDR6]:PORT); "
+	  "empty: not used" },
+	{ "clamd_timeout_ms", CFG_UINT, "30000",
+	  "milliseconds one clamd scan may take in all (connect, send, reply); then it "
+	  "is a scan error, never clean" },
 };
 
 /* Ranges of the AWL keys (their type is checked first). */

@@ -140,4 +140,30 @@
    consider signatures with keys under 1024 bits valid). */
 #define WN_ARC_MIN_RSA_BITS 1024
 
+/* av_max_filesize: the largest single object libclamav scans (the raw
+   message itself, or one attachment or archive member once decoded).
+   Mail over 25 MB rarely gets through a provider at all; clamd's
+   MaxFileSize default is 100 MB. An object over it is not scanned and
+   the scan reports a limit error, never clean. */
+#define WN_AV_MAX_FILESIZE ((size_t)25 * 1024 * 1024)
+
+/* av_max_scansize: bytes libclamav reads for one message in total,
+   counting every decoded part and archive member: the bound on a zip
+   bomb's expansion. clamd's MaxScanSize default is 400 MB. */
+#define WN_AV_MAX_SCANSIZE ((size_t)100 * 1024 * 1024)
+
+/* av_max_recursion: nesting of containers (MIME part in message in zip
+   in ...). clamd's MaxRecursion default is 17; real mail needs 3 or 4. */
+#define WN_AV_MAX_RECURSION 16
+
+/* av_max_files: files taken out of one message's archives. clamd's
+   MaxFiles default is 10000; mail archives with more are nearly always
+   bombs, and each file costs a temporary file. */
+#define WN_AV_MAX_FILES 1000
+
+/* av_max_scantime: milliseconds one message's scan may take. clamd's
+   MaxScanTime default is 120 s; a milter holds the SMTP client while it
+   waits, so stop well before Postfix's milter_content_timeout (300 s). */
+#define WN_AV_MAX_SCANTIME_MS 30000
+
 #endif

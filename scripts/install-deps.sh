@@ -5,7 +5,10 @@
 # fuzzers, bogofilter with Debian's default Berkeley DB back end for
 # bench/bench-bayes.py), unbound as the test DNS server (started by the
 # tests on a free loopback port, never as the system resolver: the
-# policy-rc.d below keeps its service from starting). Safe to run again.
+# policy-rc.d below keeps its service from starting), libclamav and
+# Debian's ClamAV test files (not the clamav package, which pulls in
+# clamav-freshclam: the tests build their own signature database and
+# nothing is downloaded). Safe to run again.
 # Needs root (or sudo).
 set -eu
 SUDO=
@@ -24,7 +27,13 @@ PKGS="build-essential autoconf automake libtool pkg-config
       publicsuffix
       libspf2-dev python3-spf
       libssl-dev python3-authres
-      libopendmarc-dev opendmarc"
+      libopendmarc-dev opendmarc
+      libclamav-dev clamav-testfiles"
+# clamd for the socket mode's test (tests/integration/test-clamd.sh runs
+# its own, with a private database, in a temp dir). It pulls in
+# clamav-freshclam; the policy-rc.d above keeps both services from
+# starting, so nothing is downloaded and /var/lib/clamav stays empty.
+PKGS="$PKGS clamav-daemon"
 # Postfix with no system configuration: the tests run their own instance.
 echo "postfix postfix/main_mailer_type select No configuration" |
 	$SUDO debconf-set-selections 2>/dev/null || true
