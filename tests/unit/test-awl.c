@@ -11,7 +11,6 @@
  *
  * Every case works on files in a temporary directory, removed at the end.
  */
-#include <dirent.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -28,20 +27,10 @@
 /* A fixed "now" (2024-01-01, day 19723) so ages are exact. */
 #define NOW ((time_t)1704067200)
 
-static char tmpdir[] = "/tmp/wn-test-awl-XXXXXX";
-
-static const char *tpath(const char *name)
-{
-	static char p[512];
-
-	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
-	return p;
-}
-
 static struct db *open_ok(const char *name)
 {
 	char *err = NULL;
-	struct db *db = db_open(tpath(name), NULL, &err);
+	struct db *db = db_open(test_tmp_path(name), NULL, &err);
 
 	if (db == NULL) {
 		fprintf(stderr, "db_open %s: %s\n", name, err);
@@ -423,12 +412,12 @@ static void test_migration(void)
 	uint64_t h = 7;
 
 	test_begin("awl: a schema-1 store is upgraded in place, Bayes data intact");
-	test_assert_int(copy_file(test_src_path("tests/data/db/schema1.db"), tpath("v1.db")), 0);
+	test_assert_int(copy_file(test_src_path("tests/data/db/schema1.db"), test_tmp_path("v1.db")), 0);
 	db_options_default(&o);
 	o.read_only = 1;
 	/* read-only (winnow check before filterd has run): Bayes reads
 	   work, the AWL says it needs the migration, nothing is changed */
-	db = db_open(tpath("v1.db"), &o, &oerr);
+	db = db_open(test_tmp_path("v1.db"), &o, &oerr);
 	test_assert(db != NULL);
 	if (db != NULL) {
 		struct db_awl_entry e;
@@ -461,7 +450,7 @@ static void test_migration(void)
 	test_end();
 
 	test_begin("awl: the upgraded store reopens as version 2, read-only too");
-	db = db_open(tpath("v1.db"), &o, &oerr);
+	db = db_open(test_tmp_path("v1.db"), &o, &oerr);
 	test_assert(db != NULL);
 	if (db != NULL) {
 		test_assert_int(db_stats(db, &st, &err), 0);
@@ -564,26 +553,10 @@ static void test_concurrent(void)
 	db_close(&db);
 }
 
-static void cleanup(void)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] != '.')
-			unlink(tpath(e->d_name));
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(tmpdir);
-}
-
 int main(void)
 {
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
+	if (test_tmpdir("awl") < 0)
 		return 1;
-	}
 	test_arithmetic();
 	test_ip_keys();
 	test_addr_keys();
@@ -592,6 +565,6 @@ int main(void)
 	test_expire();
 	test_migration();
 	test_concurrent();
-	cleanup();
+	test_tmpdir_remove();
 	return test_exit();
 }

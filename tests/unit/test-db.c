@@ -12,7 +12,6 @@
  * Every case works on a fresh file in a temporary directory, removed at
  * the end.
  */
-#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,20 +26,10 @@
 /* A fixed "now" (2024-01-01) so expiry ages are exact. */
 #define NOW ((time_t)1704067200)
 
-static char tmpdir[] = "/tmp/wn-test-db-XXXXXX";
-
-static const char *tpath(const char *name)
-{
-	static char p[512];
-
-	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
-	return p;
-}
-
 static struct db *open_ok(const char *name)
 {
 	char *err = NULL;
-	struct db *db = db_open(tpath(name), NULL, &err);
+	struct db *db = db_open(test_tmp_path(name), NULL, &err);
 
 	if (db == NULL) {
 		fprintf(stderr, "db_open %s: %s\n", name, err);
@@ -364,7 +353,7 @@ static void test_schema(void)
 	test_begin("db: read-only open reads, refuses writes");
 	db_options_default(&o);
 	o.read_only = 1;
-	db = db_open(tpath("schema.db"), &o, &oerr);
+	db = db_open(test_tmp_path("schema.db"), &o, &oerr);
 	test_assert(db != NULL);
 	if (db != NULL) {
 		test_assert_int(count_of(db, 5).spam, 1);
@@ -375,8 +364,8 @@ static void test_schema(void)
 	test_end();
 
 	test_begin("db: a newer schema version is refused");
-	patch_version(tpath("schema.db"), DB_SCHEMA_VERSION + 1);
-	db = db_open(tpath("schema.db"), NULL, &oerr);
+	patch_version(test_tmp_path("schema.db"), DB_SCHEMA_VERSION + 1);
+	db = db_open(test_tmp_path("schema.db"), NULL, &oerr);
 	test_assert(db == NULL);
 	test_assert(oerr != NULL && strstr(oerr, "newer than this build") != NULL);
 	free(oerr);
@@ -384,15 +373,15 @@ static void test_schema(void)
 	test_end();
 
 	test_begin("db: not a database, missing directory");
-	f = fopen(tpath("junk.db"), "w");
+	f = fopen(test_tmp_path("junk.db"), "w");
 	fputs("this is not an SQLite file, but long enough to have a header........"
 	      "................................................................", f);
 	fclose(f);
-	db = db_open(tpath("junk.db"), NULL, &oerr);
+	db = db_open(test_tmp_path("junk.db"), NULL, &oerr);
 	test_assert(db == NULL && oerr != NULL);
 	free(oerr);
 	oerr = NULL;
-	db = db_open(tpath("no/such/dir.db"), NULL, &oerr);
+	db = db_open(test_tmp_path("no/such/dir.db"), NULL, &oerr);
 	test_assert(db == NULL && oerr != NULL && strstr(oerr, "no/such/dir.db") != NULL);
 	free(oerr);
 	test_end();
@@ -435,7 +424,7 @@ static void *writer(void *arg)
 {
 	struct worker *w = arg;
 	char *oerr = NULL;
-	struct db *db = db_open(tpath(w->file), w->opt, &oerr);
+	struct db *db = db_open(test_tmp_path(w->file), w->opt, &oerr);
 	uint64_t toks[PER_MSG];
 	enum db_learn_result r;
 	const char *err;
@@ -838,7 +827,7 @@ static void test_batch_failure(void)
 	db_close(&db);
 	db_options_default(&o);
 	o.read_only = 1;
-	ro = db_open(tpath("fail.db"), &o, &oerr);
+	ro = db_open(test_tmp_path("fail.db"), &o, &oerr);
 	test_assert(ro != NULL);
 	if (ro == NULL)
 		return;
@@ -1018,7 +1007,7 @@ static void test_cache(void)
 	test_begin("db: the cache stays within cache_entries, answers stay right");
 	db_options_default(&o);
 	o.cache_entries = 100;
-	small = db_open(tpath("cache.db"), &o, &oerr);
+	small = db_open(test_tmp_path("cache.db"), &o, &oerr);
 	test_assert(small != NULL);
 	for (i = 0; i < 1000; i++)
 		many[i] = big_hash(i % 500);
@@ -1034,7 +1023,7 @@ static void test_cache(void)
 	test_assert_int(bad, 0);
 	db_close(&small);
 	o.cache_entries = 0;
-	small = db_open(tpath("cache.db"), &o, &oerr);
+	small = db_open(test_tmp_path("cache.db"), &o, &oerr);
 	test_assert(small != NULL);
 	if (small != NULL) {
 		test_assert_int(db_lookup(small, many, 1000, c, &err), 0);
@@ -1051,26 +1040,10 @@ static void test_cache(void)
 	db_close(&b);
 }
 
-static void cleanup(void)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] != '.')
-			unlink(tpath(e->d_name));
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(tmpdir);
-}
-
 int main(void)
 {
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
+	if (test_tmpdir("db") < 0)
 		return 1;
-	}
 	test_learn_forget();
 	test_lookup_batches();
 	test_expire();
@@ -1082,6 +1055,6 @@ int main(void)
 	test_batch_failure();
 	test_batch_concurrent();
 	test_cache();
-	cleanup();
+	test_tmpdir_remove();
 	return test_exit();
 }

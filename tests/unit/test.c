@@ -3,9 +3,11 @@
  */
 #include "tests/unit/test.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/wn.h"
 
@@ -102,4 +104,38 @@ char *test_read_file(const char *relpath, size_t *len_r)
 	data[len] = '\0';
 	*len_r = len;
 	return data;
+}
+
+static char test_tmp[64];
+
+int test_tmpdir(const char *name)
+{
+	snprintf(test_tmp, sizeof(test_tmp), "/tmp/wn-test-%s-XXXXXX", name);
+	if (mkdtemp(test_tmp) == NULL) {
+		perror("mkdtemp");
+		return -1;
+	}
+	return 0;
+}
+
+const char *test_tmp_path(const char *file)
+{
+	static char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", test_tmp, file);
+	return p;
+}
+
+void test_tmpdir_remove(void)
+{
+	DIR *d = opendir(test_tmp);
+	struct dirent *e;
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] != '.')
+			unlink(test_tmp_path(e->d_name));
+	}
+	if (d != NULL)
+		closedir(d);
+	rmdir(test_tmp);
 }

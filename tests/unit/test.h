@@ -26,4 +26,12 @@ char *test_read_file(const char *relpath, size_t *len_r);
 /* Absolute path of a file in the source tree (static buffer). */
 const char *test_src_path(const char *relpath);
 
+/* A private directory for the test's files: /tmp/wn-test-NAME-XXXXXX.
+   Returns 0, or -1 (said on stderr). */
+int test_tmpdir(const char *name);
+/* The path of a file in it (static buffer, overwritten by the next call). */
+const char *test_tmp_path(const char *file);
+/* Removes it and the files in it. */
+void test_tmpdir_remove(void);
+
 #endif
