@@ -9,7 +9,7 @@ tests_integration_test_dns_SOURCES = tests/integration/test-dns.c \
 	tests/integration/dnstest.c tests/integration/dnstest.h
 tests_integration_test_dns_LDADD = $(WN_TEST_LIBS) $(WN_LIB_LIBS)
 TESTS += tests/integration/test-dns.sh
-EXTRA_DIST += tests/integration/test-dns.sh tests/integration/dns-server.sh \
+EXTRA_DIST += tests/integration/test-dns.sh tests/integration/dns-server.sh tests/integration/dnstest.py \
 	tests/data/dns
 
 check_PROGRAMS += tests/fuzz/replay-dns

@@ -174,22 +174,9 @@ def gen(d):
 
 
 def cross(d, port):
-    import dns.resolver
+    from dnstest import txt_dnsfunc
 
-    res = dns.resolver.Resolver(configure=False)
-    res.nameservers = ["127.0.0.1"]
-    res.port = int(port)
-    res.lifetime = 5
-
-    def dnsfunc(name, timeout=5):
-        if isinstance(name, bytes):
-            name = name.decode()
-        try:
-            ans = res.resolve(name, "TXT")
-        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
-            return None
-        return b"".join(ans[0].strings)
-
+    dnsfunc = txt_dnsfunc(port)
     checked = disagree = 0
     for got in sorted(f for f in os.listdir(d) if f.endswith(".got")):
         case = got[:-4]
