@@ -54,6 +54,9 @@ static int bayes_stats(struct db *db)
 	printf("tokens: %llu, last seen from %s to %s\n", (unsigned long long)st.tokens,
 	       oldest, newest);
 	printf("size: %llu bytes\n", (unsigned long long)st.file_bytes);
+	/* the same file holds the other stores of db/ */
+	printf("also: %llu auto-whitelist entries, %llu quarantined messages\n",
+	       (unsigned long long)st.awl_entries, (unsigned long long)st.quar_entries);
 	return 0;
 }
 

@@ -105,6 +105,28 @@ static void check_json_authres(struct buf *b, const struct scan_ctx *ctx)
 	buf_free(&line);
 }
 
+static void check_json_str(struct buf *b, const char *key, const char *v)
+{
+	buf_printf(b, ",\"%s\":\"", key);
+	buf_append_json(b, v, strlen(v));
+	buf_append_str(b, "\"");
+}
+
+/* "virus" (the signature name), "av_status" (the X-Virus-Status value)
+   and "action"/"action_reason" (what a check asked the front-end to do:
+   virus_action, the attachment policy), when they apply. */
+static void check_json_av(struct buf *b, const struct scan_ctx *ctx)
+{
+	if (ctx->virus != NULL)
+		check_json_str(b, "virus", ctx->virus);
+	if (ctx->av_status != NULL)
+		check_json_str(b, "av_status", ctx->av_status);
+	if (ctx->action != SCAN_ACT_NONE) {
+		check_json_str(b, "action", scan_action_name(ctx->action));
+		check_json_str(b, "action_reason", ctx->action_reason);
+	}
+}
+
 static void check_format_json(struct buf *out, const char *name, const struct scan_ctx *ctx)
 {
 	struct buf b = BUF_INIT;
@@ -132,6 +154,7 @@ static void check_format_json(struct buf *out, const char *name, const struct sc
 	else
 		buf_append_str(&b, ",\"bayes\":null");
 	check_json_authres(&b, ctx);
+	check_json_av(&b, ctx);
 	if (ctx->verdict == SCAN_ERROR && ctx->error != NULL) {
 		buf_append_str(&b, ",\"error\":\"");
 		buf_append_json(&b, ctx->error, strlen(ctx->error));
@@ -147,7 +170,15 @@ static void check_format_text(struct buf *b, const char *name, const struct scan
 {
 	size_t i;
 
-	buf_printf(b, "%s: %s\n", name, check_verdict_name(ctx->verdict));
+	buf_printf(b, "%s: %s", name, check_verdict_name(ctx->verdict));
+	if (ctx->virus != NULL)
+		buf_printf(b, " %s", ctx->virus);
+	buf_append_str(b, "\n");
+	if (ctx->av_status != NULL)
+		buf_printf(b, "Virus scan: %s\n", ctx->av_status);
+	if (ctx->action != SCAN_ACT_NONE)
+		buf_printf(b, "Action: %s (%s)\n", scan_action_name(ctx->action),
+			   ctx->action_reason);
 	buf_printf(b, "Content analysis details:   (%.1f points, %.1f required)\n\n",
 		   ctx->score, ctx->engine->required_score);
 	buf_append_str(b, " pts rule name              description\n");

@@ -1,6 +1,6 @@
 /*
  * cli.h - the `winnow` command: shared option handling and the
- * subcommands (check, lint, learn, bayes).
+ * subcommands (check, lint, learn, bayes, awl, quarantine).
  *
  * Exit codes: 0/1 are answers (ham/spam, lint clean/problems); errors use
  * sysexits.h (64 usage, 66 no input, 74 I/O, 78 configuration), all >= 2.
@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db/db.h"
 #include "lib/cfg.h"
 
 /* Loads -c CONF (or the default config if it exists) and applies -o
@@ -29,6 +30,14 @@ int cli_lint(int argc, char **argv);
 int cli_learn(int argc, char **argv);
 int cli_bayes(int argc, char **argv);
 int cli_awl(int argc, char **argv);
+int cli_quarantine(int argc, char **argv);
+
+/* Learns one message (data, len bytes, NUL-terminated) as spam or ham
+   in db_path's store, as `winnow learn` learns each message (same
+   parsing, tokens and message id). 0 with *result_r, or -1 with a
+   malloc'd *err_r. */
+int cli_learn_message(const struct cfg *c, const char *data, size_t len, int spam,
+		      enum db_learn_result *result_r, char **err_r);
 
 /* -j N for command cmd: 0 (one thread per CPU) to OPOOL_MAX_THREADS;
    -1 after saying what is wrong. */

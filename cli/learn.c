@@ -34,6 +34,7 @@
 #include "db/db.h"
 #include "filterd/scan.h"
 #include "filterd/scan_bayes.h"
+#include "lib/buf.h"
 #include "lib/mailbox.h"
 #include "lib/opool.h"
 #include "lib/wn.h"
@@ -401,6 +402,36 @@ static int learn_run_all(struct learn_run *r, const struct cfg *c, int argc, cha
 	}
 	learn_expire(r, c);
 	return rc;
+}
+
+int cli_learn_message(const struct cfg *c, const char *data, size_t len, int spam,
+		      enum db_learn_result *result_r, char **err_r)
+{
+	struct arena *a = arena_new(64 * 1024);
+	struct bayes_params params;
+	struct msg_limits limits;
+	struct tok_list toks;
+	const struct msg *m;
+	const char *err = NULL;
+	struct db *db;
+	int ret = -1;
+
+	/* what learn_tokenize and learn_apply do for each message */
+	scan_bayes_params(c, &params);
+	scan_msg_limits(c, &limits);
+	m = msg_parse(a, data, len, &limits);
+	memset(&toks, 0, sizeof(toks));
+	tok_message(m, &params.tok, a, &toks);
+	db = db_open(cfg_str(c, "db_path"), NULL, err_r);
+	if (db != NULL) {
+		ret = db_learn(db, bayes_msgid(m), spam ? DB_SPAM : DB_HAM, toks.hashes,
+			       toks.count, time(NULL), result_r, &err);
+		if (ret < 0)
+			*err_r = buf_strdup_printf("%s: %s", db_path(db), err);
+		db_close(&db);
+	}
+	arena_free(&a);
+	return ret;
 }
 
 int cli_learn(int argc, char **argv)

@@ -27,6 +27,9 @@ static void winnow_usage(FILE *f)
 		"        the Bayes database's counts; drop old rare tokens; a message's tokens\n"
 		"  awl list [--json] | remove ADDRESS [IP] | add ADDRESS SCORE|--good|--bad | expire\n"
 		"        [-c CONF] [-o KEY=VALUE]...  the auto-whitelist's entries\n"
+		"  quarantine list|show|release|delete|expire|digest [-c CONF] [-o KEY=VALUE]...\n"
+		"        quarantined messages: list, show, release to the MTA, delete, expire,\n"
+		"        mail each recipient a digest (winnow quarantine --help for more)\n"
 		"  version\n");
 }
 
@@ -48,6 +51,8 @@ int main(int argc, char **argv)
 		return cli_bayes(argc - 1, argv + 1);
 	if (strcmp(argv[1], "awl") == 0)
 		return cli_awl(argc - 1, argv + 1);
+	if (strcmp(argv[1], "quarantine") == 0)
+		return cli_quarantine(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("winnow %s\n", PACKAGE_VERSION);
 		return 0;

@@ -2,8 +2,8 @@
  * db.c - the public token-store calls: argument checks, dispatch to the
  * backend (db/db_int.h), and what every backend shares: batches of
  * learns summed per token in memory, and the per-connection read cache.
- * Also the auto-whitelist calls (argument checks; the backend does the
- * work) and the per-user path helper.
+ * Also the auto-whitelist and quarantine-index calls (argument checks;
+ * the backend does the work) and the per-user path helper.
  *
  * A learn outside a batch is a batch of one message, so both go through
  * the same code and give the same counts.
@@ -801,6 +801,105 @@ int db_awl_expire(struct db *db, uint32_t days, time_t now, uint64_t *removed_r,
 	ret = db_awl_before_write(db);
 	if (ret == 0)
 		ret = db->ops->awl_expire(db, today > days ? today - days : 0, removed_r);
+	return db_ret(db, ret, err_r);
+}
+
+/* ---- the quarantine index ---- */
+
+static void db_quar_check_id(const char *id)
+{
+	assert(id != NULL && id[0] != '\0' && strlen(id) <= DB_QUAR_ID_MAX);
+}
+
+int db_quar_add(struct db *db, const struct db_quar_entry *e, const char **err_r)
+{
+	size_t i;
+	int ret;
+
+	db_quar_check_id(e->id);
+	assert(e->nrcpts > 0 && e->reason != NULL && e->hits != NULL &&
+	       e->mail_from != NULL && e->client_ip != NULL && e->queue_id != NULL &&
+	       e->hdr_from != NULL && e->subject != NULL && e->file != NULL &&
+	       isfinite(e->score));
+	for (i = 0; i < e->nrcpts; i++)
+		assert(e->rcpts[i].addr != NULL);
+	ret = db_awl_before_write(db);
+	if (ret == 0)
+		ret = db->ops->quar_add(db, e);
+	return db_ret(db, ret, err_r);
+}
+
+int db_quar_get(struct db *db, const char *id, struct arena *a,
+		struct db_quar_entry **e_r, const char **err_r)
+{
+	db_quar_check_id(id);
+	*e_r = NULL;
+	if (db->ops->quar_get(db, id, a, e_r) < 0) {
+		*e_r = NULL;
+		return db_ret(db, db_read_fail(db), err_r);
+	}
+	return 0;
+}
+
+int db_quar_list(struct db *db, const struct db_quar_filter *f, db_quar_fn *fn,
+		 void *ctx, const char **err_r)
+{
+	static const struct db_quar_filter all = { NULL, 0, 0 };
+
+	if (db->ops->quar_list(db, f != NULL ? f : &all, fn, ctx) < 0)
+		return db_ret(db, db_read_fail(db), err_r);
+	return 0;
+}
+
+int db_quar_held_rcpts(struct db *db, db_quar_rcpt_fn *fn, void *ctx,
+		       const char **err_r)
+{
+	if (db->ops->quar_held_rcpts(db, fn, ctx) < 0)
+		return db_ret(db, db_read_fail(db), err_r);
+	return 0;
+}
+
+int db_quar_release(struct db *db, const char *id, const char *rcpt, time_t when,
+		    uint64_t *marked_r, const char **err_r)
+{
+	int ret;
+
+	db_quar_check_id(id);
+	assert(when > 0);
+	*marked_r = 0;
+	ret = db_awl_before_write(db);
+	if (ret == 0)
+		ret = db->ops->quar_release(db, id, rcpt, when, marked_r);
+	return db_ret(db, ret, err_r);
+}
+
+int db_quar_delete(struct db *db, const char *id, uint64_t *removed_r,
+		   const char **err_r)
+{
+	int ret;
+
+	db_quar_check_id(id);
+	*removed_r = 0;
+	ret = db_awl_before_write(db);
+	if (ret == 0)
+		ret = db->ops->quar_delete(db, id, removed_r);
+	return db_ret(db, ret, err_r);
+}
+
+int db_quar_expire(struct db *db, time_t before, struct arena *a,
+		   const char ***files_r, size_t *nfiles_r, const char **err_r)
+{
+	int ret;
+
+	*files_r = NULL;
+	*nfiles_r = 0;
+	ret = db_awl_before_write(db);
+	if (ret == 0)
+		ret = db->ops->quar_expire(db, before, a, files_r, nfiles_r);
+	if (ret < 0) {
+		*files_r = NULL;
+		*nfiles_r = 0;
+	}
 	return db_ret(db, ret, err_r);
 }
 

@@ -1,9 +1,9 @@
 /*
  * db.h - Winnow's store: the Bayes tokens (per-token spam/ham counts, the
  * message totals, and the seen-message table that keeps one message from
- * being counted twice and lets `winnow learn --forget` undo a learn), and
+ * being counted twice and lets `winnow learn --forget` undo a learn),
  * the auto-whitelist (AWL: per sender and IP block, the count and total
- * score of its messages).
+ * score of its messages), and the quarantine's index.
  *
  * Backends: the functions below dispatch through a small table of
  * operations (db/db_int.h). SQLite (db/db_sqlite.c, WAL mode) is the only
@@ -61,8 +61,9 @@
 /* Schema version this build writes (SQLite: PRAGMA user_version). Older
    files are migrated on open (in place, keeping what they hold); newer
    ones are refused.
-   Version 1: Bayes only. Version 2: the AWL table added. */
-#define DB_SCHEMA_VERSION 2
+   Version 1: Bayes only. Version 2: the AWL table added. Version 3:
+   the quarantine index added. */
+#define DB_SCHEMA_VERSION 3
 
 struct db;
 
@@ -95,6 +96,10 @@ struct db_options {
 	unsigned int busy_retries;    /* then retry a whole transaction this often */
 	size_t mmap_bytes;            /* SQLite: map this much of the file (0: read()) */
 	size_t cache_entries;         /* read cache: tokens remembered (0: none) */
+	int durable;                  /* a commit is on disk when it returns (SQLite:
+					 synchronous = FULL, one more sync per
+					 commit); else a power loss may undo the
+					 last commits, never corrupting the file */
 };
 
 /* Defaults: read-write, 5000 ms busy timeout, 3 retries, 256 MB mmap,
@@ -193,6 +198,7 @@ struct db_stats {
 	uint32_t oldest_day;    /* last-seen days (days since 1970), 0 if empty */
 	uint32_t newest_day;
 	uint64_t awl_entries;   /* auto-whitelist entries */
+	uint64_t quar_entries;  /* quarantined messages (held or released) */
 	uint64_t file_bytes;    /* on disk, write-ahead log included */
 	unsigned int schema_version;
 	const char *backend;    /* "sqlite" */
@@ -308,6 +314,89 @@ int db_awl_list(struct db *db, db_awl_fn *fn, void *ctx, const char **err_r);
    *removed_r how many. db_expire does this too, with awl_days. */
 int db_awl_expire(struct db *db, uint32_t days, time_t now, uint64_t *removed_r,
 		  const char **err_r);
+
+/* ---- the quarantine index ----
+ *
+ * One entry per quarantined message (filterd/quarantine.c stores the
+ * message itself as a file and its entry here), and one row per
+ * envelope recipient with its own released state: one recipient can
+ * release their copy while the others' stay held. Listing by recipient
+ * is one indexed query. Each write is one transaction of its own
+ * (a batch open on the connection is committed first). A read-only open
+ * of an older schema (no quarantine tables yet) gets a clear error from
+ * every call here. Strings are stored as given (the caller bounds them). */
+
+/* Longest entry id stored (filterd/quarantine.h makes 20 characters). */
+#define DB_QUAR_ID_MAX 64
+
+struct db_quar_rcpt {
+	const char *addr;   /* envelope recipient, without <> */
+	time_t released;    /* when its copy was released; 0: held */
+};
+
+struct db_quar_entry {
+	const char *id;
+	time_t date;        /* arrival */
+	const char *reason;
+	double score;
+	const char *hits;
+	const char *mail_from;  /* envelope sender ("" the null sender) */
+	const char *client_ip;
+	const char *queue_id;
+	uint64_t size;          /* bytes of the stored message */
+	const char *hdr_from;   /* the message's From, decoded to UTF-8 */
+	const char *subject;    /* its Subject, decoded to UTF-8 */
+	const char *file;       /* the file's name in quarantine_dir */
+	const struct db_quar_rcpt *rcpts;
+	size_t nrcpts;
+};
+
+/* Adds entry e (id new, nrcpts >= 1; every string non-NULL; rcpts'
+   released states as given, duplicates stored once, compared without
+   case) with its recipients in one transaction. A duplicate id is an
+   error. */
+int db_quar_add(struct db *db, const struct db_quar_entry *e, const char **err_r);
+
+/* The entry id in *e_r, all its strings and recipients (in the order
+   added) in arena a; *e_r NULL when there is none. */
+int db_quar_get(struct db *db, const char *id, struct arena *a,
+		struct db_quar_entry **e_r, const char **err_r);
+
+struct db_quar_filter {
+	const char *rcpt;  /* only entries for this recipient (no case); NULL: all */
+	int held;          /* only entries with a held copy (for rcpt if given) */
+	time_t before;     /* only entries that arrived before this; 0: any */
+};
+
+/* Calls fn for each entry matching f (NULL: all), oldest first (then by
+   id), in one read snapshot; e (with all its recipients, whatever the
+   filter) is valid during the call only, and fn must not use db. fn
+   returning nonzero stops the walk (db_quar_list then returns 0). */
+typedef int db_quar_fn(void *ctx, const struct db_quar_entry *e);
+int db_quar_list(struct db *db, const struct db_quar_filter *f, db_quar_fn *fn,
+		 void *ctx, const char **err_r);
+
+/* Calls fn for each recipient (as first stored, one per address without
+   case) holding at least one entry, sorted. Same rules as db_quar_list. */
+typedef int db_quar_rcpt_fn(void *ctx, const char *rcpt);
+int db_quar_held_rcpts(struct db *db, db_quar_rcpt_fn *fn, void *ctx,
+		       const char **err_r);
+
+/* Marks entry id's held copies released at when: rcpt's only (no case),
+   or with rcpt NULL every held one. *marked_r how many were changed (0:
+   no such entry, recipient, or held copy). */
+int db_quar_release(struct db *db, const char *id, const char *rcpt, time_t when,
+		    uint64_t *marked_r, const char **err_r);
+
+/* Removes entry id and its recipients; *removed_r 0 or 1. */
+int db_quar_delete(struct db *db, const char *id, uint64_t *removed_r,
+		   const char **err_r);
+
+/* Removes, in one transaction, the entries that arrived before before,
+   held or released; their file names (arena a, *nfiles_r of them) are
+   handed back so the caller removes the files after the commit. */
+int db_quar_expire(struct db *db, time_t before, struct arena *a,
+		   const char ***files_r, size_t *nfiles_r, const char **err_r);
 
 /* Per-user stores: pattern with every "%u" replaced by user made safe for
    a file name (lowercased; bytes other than [a-z0-9._@+-] become '_'; a

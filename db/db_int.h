@@ -86,6 +86,20 @@ struct db_ops {
 			  uint64_t *removed_r);
 	int (*awl_list)(struct db *db, db_awl_fn *fn, void *ctx);
 	int (*awl_expire)(struct db *db, uint32_t before_day, uint64_t *removed_r);
+	/* The quarantine index (db.h has the contracts; db.c checks the
+	   arguments). add, release, delete, expire: one write transaction
+	   each; get, list, held_rcpts: one read snapshot. */
+	int (*quar_add)(struct db *db, const struct db_quar_entry *e);
+	int (*quar_get)(struct db *db, const char *id, struct arena *a,
+			struct db_quar_entry **e_r);
+	int (*quar_list)(struct db *db, const struct db_quar_filter *f,
+			 db_quar_fn *fn, void *ctx);
+	int (*quar_held_rcpts)(struct db *db, db_quar_rcpt_fn *fn, void *ctx);
+	int (*quar_release)(struct db *db, const char *id, const char *rcpt,
+			    time_t when, uint64_t *marked_r);
+	int (*quar_delete)(struct db *db, const char *id, uint64_t *removed_r);
+	int (*quar_expire)(struct db *db, time_t before, struct arena *a,
+			   const char ***files_r, size_t *nfiles_r);
 };
 
 /* Open addressing on the hash (linear probing); both tables below. */

@@ -19,6 +19,15 @@
  *          the last one seen. No index on day: only expiry reads by it,
  *          and one scan now and then is cheaper than an index write per
  *          scanned message.
+ *   quar_entries (id PRIMARY KEY, date, reason, score, hits, mail_from,
+ *          client_ip, queue_id, size, hdr_from, subject, file)  (version
+ *          3): one quarantined message; a rowid table (subjects and hit
+ *          lists make rows too wide for WITHOUT ROWID), indexed by date
+ *          for expiry.
+ *   quar_rcpts ((id, rcpt) PRIMARY KEY, pos, released)  WITHOUT ROWID:
+ *          its envelope recipients in order (pos), each released (the
+ *          time) or held (0); rcpt compares without case. The index on
+ *          (rcpt, released) makes a recipient's held list one lookup.
  * Hashes are stored as the signed 64-bit integers SQLite holds.
  * Migrations: dbs_migrations[i] takes version i to i + 1; open applies
  * the missing ones in one write transaction and refuses a newer file.
@@ -71,6 +80,7 @@
 #include <time.h>
 
 #include "db/db_int.h"
+#include "lib/arena.h"
 #include "lib/buf.h"
 
 /* "Wnnw": marks the file as ours. */
@@ -105,6 +115,17 @@ static const char *const dbs_migrations[] = {
 	"CREATE TABLE awl_entries (addr TEXT NOT NULL, ip TEXT NOT NULL,"
 	" count INTEGER NOT NULL, total REAL NOT NULL, day INTEGER NOT NULL,"
 	" PRIMARY KEY (addr, ip)) WITHOUT ROWID;",
+	/* 2 -> 3: the quarantine index */
+	"CREATE TABLE quar_entries (id TEXT PRIMARY KEY NOT NULL,"
+	" date INTEGER NOT NULL, reason TEXT NOT NULL, score REAL NOT NULL,"
+	" hits TEXT NOT NULL, mail_from TEXT NOT NULL, client_ip TEXT NOT NULL,"
+	" queue_id TEXT NOT NULL, size INTEGER NOT NULL, hdr_from TEXT NOT NULL,"
+	" subject TEXT NOT NULL, file TEXT NOT NULL);"
+	"CREATE INDEX quar_entries_date ON quar_entries (date);"
+	"CREATE TABLE quar_rcpts (id TEXT NOT NULL, rcpt TEXT NOT NULL COLLATE NOCASE,"
+	" pos INTEGER NOT NULL, released INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (id, rcpt)) WITHOUT ROWID;"
+	"CREATE INDEX quar_rcpts_held ON quar_rcpts (rcpt, released);",
 };
 
 _Static_assert(N_ELEMENTS(dbs_migrations) == DB_SCHEMA_VERSION,
@@ -178,13 +199,20 @@ struct dbs {
 	sqlite3_stmt *lookup[DBS_NCHUNK];
 	sqlite3_stmt *add_many;  /* DBS_WRITE_ROWS rows that only gain */
 	int64_t old_version;     /* read-only open of an older schema: its
-				    version (Bayes reads work, the AWL's table
-				    is missing); 0 when current */
+				    version (Bayes reads work, the tables of
+				    later versions are missing); 0 when current */
 };
 
 static struct dbs *dbs_of(struct db *db)
 {
 	return db->impl;
+}
+
+/* Whether the file has what schema version v added (a read-only open of
+   an older file does not). */
+static int dbs_has(const struct dbs *s, int64_t v)
+{
+	return s->old_version == 0 || s->old_version >= v;
 }
 
 /* Records what failed with SQLite's message; returns -1. */
@@ -391,7 +419,8 @@ static int dbs_migrate(struct db *db, int read_only)
 	if (read_only) {
 		/* the Bayes tables are the same in every version so far: a
 		   reader (winnow check) may use them before any writer has
-		   migrated the file; only the AWL waits for the migration */
+		   migrated the file; only what later versions added (AWL,
+		   quarantine) waits for the migration */
 		dbs_of(db)->old_version = v.version;
 		return 0;
 	}
@@ -460,7 +489,7 @@ static int dbs_prepare_tables(struct db *db)
 	struct dbs *s = dbs_of(db);
 	size_t i;
 
-	if (dbs_prepare_range(db, S_TOTALS_GET, s->old_version ? S_AWL_GET : S_COUNT) < 0 ||
+	if (dbs_prepare_range(db, S_TOTALS_GET, dbs_has(s, 2) ? S_COUNT : S_AWL_GET) < 0 ||
 	    dbs_prepare_add_many(db, &s->add_many) < 0)
 		return -1;
 	for (i = 0; i < DBS_NCHUNK; i++) {
@@ -522,8 +551,8 @@ static int dbs_setup(struct db *db, const struct db_options *o)
 	sqlite3_busy_timeout(s->h, (int)o->busy_timeout_ms);
 	if (!o->read_only && (rc = dbs_set_wal(db)) != 0)
 		return rc;
-	snprintf(sql, sizeof(sql), "PRAGMA synchronous = NORMAL; PRAGMA mmap_size = %zu",
-		 o->mmap_bytes);
+	snprintf(sql, sizeof(sql), "PRAGMA synchronous = %s; PRAGMA mmap_size = %zu",
+		 o->durable ? "FULL" : "NORMAL", o->mmap_bytes);
 	if (dbs_exec(db, sql) != SQLITE_OK ||
 	    dbs_query_int(db, "PRAGMA cache_size", &s->cache_size) != SQLITE_OK)
 		return dbs_fail(db, "setting options");
@@ -1007,11 +1036,17 @@ static int dbs_stats_txn(struct db *db, void *ctx)
 		return rc;
 	r->seen = (uint64_t)seen;
 	seen = 0;
-	if (!dbs_of(db)->old_version)
+	if (dbs_has(dbs_of(db), 2))
 		rc = dbs_query_int(db, "SELECT count(*) FROM awl_entries", &seen);
 	if (rc != SQLITE_OK)
 		return rc;
 	r->awl_entries = (uint64_t)seen;
+	seen = 0;
+	if (dbs_has(dbs_of(db), 3))
+		rc = dbs_query_int(db, "SELECT count(*) FROM quar_entries", &seen);
+	if (rc != SQLITE_OK)
+		return rc;
+	r->quar_entries = (uint64_t)seen;
 	rc = sqlite3_prepare_v2(dbs_of(db)->h, "SELECT count(*), coalesce(min(atime), 0),"
 				" coalesce(max(atime), 0) FROM bayes_tokens", -1, &st, NULL);
 	if (rc != SQLITE_OK)
@@ -1129,7 +1164,7 @@ static int dbs_awl_missing(struct db *db)
 {
 	struct dbs *s = dbs_of(db);
 
-	if (!s->old_version)
+	if (dbs_has(s, 2))
 		return 0;
 	return db_error(db, "%s: schema version %lld has no auto-whitelist yet "
 			"(open it read-write once to migrate it to %d)", db->path,
@@ -1347,6 +1382,376 @@ static int dbs_awl_expire(struct db *db, uint32_t before_day, uint64_t *removed_
 	return ret;
 }
 
+/* ---- the quarantine index ---- */
+
+/* -1 with a clear error when the file is an older schema opened
+   read-only (no quarantine tables yet); else 0. */
+static int dbs_quar_missing(struct db *db)
+{
+	struct dbs *s = dbs_of(db);
+
+	if (dbs_has(s, 3))
+		return 0;
+	return db_error(db, "%s: schema version %lld has no quarantine yet "
+			"(open it read-write once to migrate it to %d)", db->path,
+			(long long)s->old_version, DB_SCHEMA_VERSION);
+}
+
+#define DBS_QUAR_COLS "e.id, e.date, e.reason, e.score, e.hits, e.mail_from," \
+	" e.client_ip, e.queue_id, e.size, e.hdr_from, e.subject, e.file"
+
+static void dbs_bind_str(sqlite3_stmt *st, int i, const char *v)
+{
+	sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/* A text column copied to a (NOT NULL columns; "" if SQLite ran out of
+   memory converting). */
+static const char *dbs_col_str(sqlite3_stmt *st, int i, struct arena *a)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+
+	return arena_strdup(a, v != NULL ? (const char *)v : "");
+}
+
+struct dbs_quar {
+	const struct db_quar_entry *in;    /* add */
+	const char *id, *rcpt;
+	time_t when;
+	struct arena *a;
+	struct db_quar_entry *e;           /* get: the entry, or NULL */
+	const struct db_quar_filter *f;    /* list */
+	db_quar_fn *fn;
+	db_quar_rcpt_fn *rcpt_fn;
+	void *ctx;
+	uint64_t changes;
+	struct arena_vec files;            /* expire: const char * */
+};
+
+static int dbs_quar_add_txn(struct db *db, void *ctx)
+{
+	const struct db_quar_entry *e = ((struct dbs_quar *)ctx)->in;
+	sqlite3 *h = dbs_of(db)->h;
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	rc = sqlite3_prepare_v2(h, "INSERT INTO quar_entries (id, date, reason, score,"
+				" hits, mail_from, client_ip, queue_id, size, hdr_from,"
+				" subject, file) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+				" ?9, ?10, ?11, ?12)", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	dbs_bind_str(st, 1, e->id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)e->date);
+	dbs_bind_str(st, 3, e->reason);
+	sqlite3_bind_double(st, 4, e->score);
+	dbs_bind_str(st, 5, e->hits);
+	dbs_bind_str(st, 6, e->mail_from);
+	dbs_bind_str(st, 7, e->client_ip);
+	dbs_bind_str(st, 8, e->queue_id);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)e->size);
+	dbs_bind_str(st, 10, e->hdr_from);
+	dbs_bind_str(st, 11, e->subject);
+	dbs_bind_str(st, 12, e->file);
+	rc = dbs_done(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_prepare_v2(h, "INSERT OR IGNORE INTO quar_rcpts (id, rcpt, pos,"
+				" released) VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	for (i = 0; i < e->nrcpts && rc == SQLITE_OK; i++) {
+		dbs_bind_str(st, 1, e->id);
+		dbs_bind_str(st, 2, e->rcpts[i].addr);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)i);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)e->rcpts[i].released);
+		rc = dbs_done(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int dbs_quar_add(struct db *db, const struct db_quar_entry *e)
+{
+	struct dbs_quar q = { .in = e };
+
+	if (dbs_quar_missing(db) < 0)
+		return -1;
+	return dbs_txn(db, 1, dbs_quar_add_txn, &q, "adding a quarantine entry");
+}
+
+/* The recipients of e->id into e (arena a); an SQLite code. */
+static int dbs_quar_rcpts_read(struct db *db, struct db_quar_entry *e, struct arena *a)
+{
+	struct arena_vec v = { NULL, 0, 0 };
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(dbs_of(db)->h, "SELECT rcpt, released FROM quar_rcpts"
+				" WHERE id = ?1 ORDER BY pos", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	dbs_bind_str(st, 1, e->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct db_quar_rcpt *r = ARENA_VEC_PUSH(a, &v, struct db_quar_rcpt);
+		r->addr = dbs_col_str(st, 0, a);
+		r->released = (time_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	e->rcpts = v.v;
+	e->nrcpts = v.count;
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* The entry in the current row of st (DBS_QUAR_COLS), recipients
+   included; an SQLite code. */
+static int dbs_quar_row(struct db *db, sqlite3_stmt *st, struct arena *a,
+			struct db_quar_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->id = dbs_col_str(st, 0, a);
+	e->date = (time_t)sqlite3_column_int64(st, 1);
+	e->reason = dbs_col_str(st, 2, a);
+	e->score = sqlite3_column_double(st, 3);
+	e->hits = dbs_col_str(st, 4, a);
+	e->mail_from = dbs_col_str(st, 5, a);
+	e->client_ip = dbs_col_str(st, 6, a);
+	e->queue_id = dbs_col_str(st, 7, a);
+	e->size = (uint64_t)sqlite3_column_int64(st, 8);
+	e->hdr_from = dbs_col_str(st, 9, a);
+	e->subject = dbs_col_str(st, 10, a);
+	e->file = dbs_col_str(st, 11, a);
+	return dbs_quar_rcpts_read(db, e, a);
+}
+
+static int dbs_quar_get_txn(struct db *db, void *ctx)
+{
+	struct dbs_quar *q = ctx;
+	sqlite3_stmt *st;
+	int rc;
+
+	q->e = NULL;
+	rc = sqlite3_prepare_v2(dbs_of(db)->h, "SELECT " DBS_QUAR_COLS
+				" FROM quar_entries e WHERE e.id = ?1", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	dbs_bind_str(st, 1, q->id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		q->e = arena_zalloc(q->a, sizeof(*q->e));
+		rc = dbs_quar_row(db, st, q->a, q->e);
+	} else if (rc == SQLITE_DONE) {
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int dbs_quar_get(struct db *db, const char *id, struct arena *a,
+			struct db_quar_entry **e_r)
+{
+	struct dbs_quar q = { .id = id, .a = a };
+	int ret;
+
+	if (dbs_quar_missing(db) < 0)
+		return -1;
+	ret = dbs_txn(db, 0, dbs_quar_get_txn, &q, "reading the quarantine");
+	*e_r = ret == 0 ? q.e : NULL;
+	return ret;
+}
+
+static int dbs_quar_list_txn(struct db *db, void *ctx)
+{
+	struct dbs_quar *q = ctx;
+	struct arena *a = arena_new(4096);
+	struct db_quar_entry e;
+	sqlite3_stmt *st;
+	int rc;
+
+	/* by recipient: driven by quar_rcpts_held; else a walk of the
+	   entries in date order */
+	rc = sqlite3_prepare_v2(dbs_of(db)->h, q->f->rcpt != NULL ?
+				"SELECT " DBS_QUAR_COLS " FROM quar_rcpts r JOIN"
+				" quar_entries e ON e.id = r.id WHERE r.rcpt = ?1 AND"
+				" (?2 = 0 OR r.released = 0) AND (?3 = 0 OR e.date < ?3)"
+				" ORDER BY e.date, e.id" :
+				"SELECT " DBS_QUAR_COLS " FROM quar_entries e WHERE"
+				" (?2 = 0 OR EXISTS (SELECT 1 FROM quar_rcpts r WHERE"
+				" r.id = e.id AND r.released = 0)) AND"
+				" (?3 = 0 OR e.date < ?3) ORDER BY e.date, e.id",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		arena_free(&a);
+		return rc;
+	}
+	if (q->f->rcpt != NULL)
+		dbs_bind_str(st, 1, q->f->rcpt);
+	sqlite3_bind_int(st, 2, q->f->held);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)q->f->before);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		arena_reset(a);
+		rc = dbs_quar_row(db, st, a, &e);
+		if (rc != SQLITE_OK)
+			break;
+		if (q->fn(q->ctx, &e) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	arena_free(&a);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int dbs_quar_list(struct db *db, const struct db_quar_filter *f,
+			 db_quar_fn *fn, void *ctx)
+{
+	struct dbs_quar q = { .f = f, .fn = fn, .ctx = ctx };
+
+	if (dbs_quar_missing(db) < 0)
+		return -1;
+	return dbs_txn(db, 0, dbs_quar_list_txn, &q, "listing the quarantine");
+}
+
+static int dbs_quar_held_rcpts_txn(struct db *db, void *ctx)
+{
+	struct dbs_quar *q = ctx;
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(dbs_of(db)->h, "SELECT min(rcpt) FROM quar_rcpts"
+				" WHERE released = 0 GROUP BY rcpt ORDER BY rcpt",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *r = sqlite3_column_text(st, 0);
+		if (r != NULL && q->rcpt_fn(q->ctx, (const char *)r) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int dbs_quar_held_rcpts(struct db *db, db_quar_rcpt_fn *fn, void *ctx)
+{
+	struct dbs_quar q = { .rcpt_fn = fn, .ctx = ctx };
+
+	if (dbs_quar_missing(db) < 0)
+		return -1;
+	return dbs_txn(db, 0, dbs_quar_held_rcpts_txn, &q, "listing the quarantine");
+}
+
+/* Runs a write statement binding id (?1), rcpt (?2, NULL allowed) and
+   when (?3) as far as it has parameters; q->changes its rows. */
+static int dbs_quar_write(struct db *db, const char *sql, struct dbs_quar *q)
+{
+	sqlite3 *h = dbs_of(db)->h;
+	sqlite3_stmt *st;
+	int rc, n;
+
+	rc = sqlite3_prepare_v2(h, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	n = sqlite3_bind_parameter_count(st);
+	dbs_bind_str(st, 1, q->id);
+	if (n >= 2 && q->rcpt != NULL)
+		dbs_bind_str(st, 2, q->rcpt);
+	if (n >= 3)
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)q->when);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return rc;
+	q->changes = (uint64_t)sqlite3_changes(h);
+	return SQLITE_OK;
+}
+
+static int dbs_quar_release_txn(struct db *db, void *ctx)
+{
+	return dbs_quar_write(db, "UPDATE quar_rcpts SET released = ?3 WHERE id = ?1"
+			      " AND released = 0 AND (?2 IS NULL OR rcpt = ?2)", ctx);
+}
+
+static int dbs_quar_release(struct db *db, const char *id, const char *rcpt,
+			    time_t when, uint64_t *marked_r)
+{
+	struct dbs_quar q = { .id = id, .rcpt = rcpt, .when = when };
+	int ret;
+
+	*marked_r = 0;
+	if (dbs_quar_missing(db) < 0)
+		return -1;
+	ret = dbs_txn(db, 1, dbs_quar_release_txn, &q, "releasing a quarantine entry");
+	*marked_r = ret == 0 ? q.changes : 0;
+	return ret;
+}
+
+static int dbs_quar_delete_txn(struct db *db, void *ctx)
+{
+	int rc = dbs_quar_write(db, "DELETE FROM quar_rcpts WHERE id = ?1", ctx);
+
+	if (rc == SQLITE_OK)
+		rc = dbs_quar_write(db, "DELETE FROM quar_entries WHERE id = ?1", ctx);
+	return rc;
+}
+
+static int dbs_quar_delete(struct db *db, const char *id, uint64_t *removed_r)
+{
+	struct dbs_quar q = { .id = id };
+	int ret;
+
+	*removed_r = 0;
+	if (dbs_quar_missing(db) < 0)
+		return -1;
+	ret = dbs_txn(db, 1, dbs_quar_delete_txn, &q, "deleting a quarantine entry");
+	*removed_r = ret == 0 ? q.changes : 0;
+	return ret;
+}
+
+static int dbs_quar_expire_txn(struct db *db, void *ctx)
+{
+	struct dbs_quar *q = ctx;
+	sqlite3_stmt *st;
+	uint64_t n;
+	int rc;
+
+	q->files.count = 0; /* a retried transaction starts over */
+	rc = sqlite3_prepare_v2(dbs_of(db)->h, "SELECT file FROM quar_entries"
+				" WHERE date < ?1 ORDER BY date, id", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)q->when);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*ARENA_VEC_PUSH(q->a, &q->files, const char *) = dbs_col_str(st, 0, q->a);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return rc;
+	rc = dbs_delete(db, "DELETE FROM quar_rcpts WHERE id IN (SELECT id FROM"
+			" quar_entries WHERE date < ?1)", q->when, 0, &n);
+	if (rc == SQLITE_OK)
+		rc = dbs_delete(db, "DELETE FROM quar_entries WHERE date < ?1", q->when, 0, &n);
+	return rc;
+}
+
+static int dbs_quar_expire(struct db *db, time_t before, struct arena *a,
+			   const char ***files_r, size_t *nfiles_r)
+{
+	struct dbs_quar q = { .when = before, .a = a };
+
+	if (dbs_quar_missing(db) < 0)
+		return -1;
+	if (dbs_txn(db, 1, dbs_quar_expire_txn, &q, "expiring the quarantine") < 0)
+		return -1;
+	*files_r = q.files.v;
+	*nfiles_r = q.files.count;
+	return 0;
+}
+
 const struct db_ops db_sqlite_ops = {
 	.name = "sqlite",
 	.open = dbs_open,
@@ -1369,4 +1774,11 @@ const struct db_ops db_sqlite_ops = {
 	.awl_remove = dbs_awl_remove,
 	.awl_list = dbs_awl_list,
 	.awl_expire = dbs_awl_expire,
+	.quar_add = dbs_quar_add,
+	.quar_get = dbs_quar_get,
+	.quar_list = dbs_quar_list,
+	.quar_held_rcpts = dbs_quar_held_rcpts,
+	.quar_release = dbs_quar_release,
+	.quar_delete = dbs_quar_delete,
+	.quar_expire = dbs_quar_expire,
 };

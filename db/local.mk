@@ -6,3 +6,4 @@ check_PROGRAMS += tests/unit/test-db
 TESTS += tests/unit/test-db
 tests_unit_test_db_SOURCES = tests/unit/test-db.c
 tests_unit_test_db_LDADD = $(WN_TEST_LIBS) $(WN_DB_LIBS) -lpthread
+include db/quar.mk

@@ -30,3 +30,6 @@ include filterd/dmarc.mk
 include filterd/dkimsign.mk
 include filterd/av.mk
 include filterd/clamd.mk
+include filterd/attach.mk
+include filterd/quarantine.mk
+include filterd/quardigest.mk

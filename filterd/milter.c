@@ -31,6 +31,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +48,9 @@
 #include "filterd/daemon.h"
 #include "filterd/dkim_sign.h"
 #include "filterd/milter.h"
+#include "filterd/quarantine.h"
 #include "filterd/scan.h"
+#include "filterd/scan_av.h"
 #include "filterd/scan_net.h"
 #include "filterd/spamhdr.h"
 #include "lib/arena.h"
@@ -103,6 +106,10 @@ static int milter_opened;
 #define MILTER_NR_STEPS (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | \
 			 SMFIP_NR_DATA | SMFIP_NR_HDR | SMFIP_NR_BODY)
 static int milter_noreply;
+/* The MTA agreed to pass header values with the space after the colon
+   (SMFIP_HDR_LEADSPC, Postfix does): the message is then rebuilt byte
+   for byte, as a quarantine release must give it back. */
+static atomic_int milter_leadspc;
 #define MILTER_NEXT (milter_noreply ? SMFIS_NOREPLY : SMFIS_CONTINUE)
 #define MILTER_ACTIONS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE)
 
@@ -251,6 +258,9 @@ static size_t milter_max_size(void)
 	struct scan_engine *eng = daemon_engine_get();
 	size_t n = cfg_size(eng->cfg, "scan_max_size");
 
+	/* the virus scan takes messages up to its own limit */
+	if (scan_av_enabled(eng->cfg) && cfg_size(eng->cfg, "av_max_filesize") > n)
+		n = cfg_size(eng->cfg, "av_max_filesize");
 	daemon_engine_put(eng);
 	return n;
 }
@@ -334,6 +344,13 @@ static void milter_note_xhdr(struct milter_msg *m, const char *name, const char 
 	n->authres = value != NULL ? arena_strdup(m->a, value) : NULL;
 }
 
+/* X-Virus-Status and X-Virus-Scanned: ours when a scanner is on. */
+static int milter_virus_header(const char *name)
+{
+	return strcasecmp(name, "X-Virus-Status") == 0 ||
+	       strcasecmp(name, "X-Virus-Scanned") == 0;
+}
+
 static sfsistat milter_cb_header(SMFICTX *smf, char *name, char *value)
 {
 	struct milter_conn *c = milter_conn(smf);
@@ -342,12 +359,15 @@ static sfsistat milter_cb_header(SMFICTX *smf, char *name, char *value)
 	if (c == NULL || c->m.a == NULL)
 		return MILTER_NEXT;
 	m = &c->m;
-	if (spam_header_name(name))
+	if (spam_header_name(name) || milter_virus_header(name))
 		milter_note_xhdr(m, name, NULL);
 	else if (strcasecmp(name, "Authentication-Results") == 0)
-		milter_note_xhdr(m, name, value);
+		milter_note_xhdr(m, name, value + strspn(value, " \t"));
 	milter_append(m, name, strlen(name));
-	milter_append(m, ": ", 2);
+	if (atomic_load(&milter_leadspc))
+		milter_append(m, ":", 1);
+	else
+		milter_append(m, ": ", 2);
 	milter_append_value(m, value);
 	milter_append(m, "\r\n", 2);
 	return MILTER_NEXT;
@@ -464,6 +484,7 @@ struct milter_eom {
 	struct scan_ctx *sc;
 	const char *host;
 	double secs;
+	int av_only; /* over scan_max_size: only the virus scan ran */
 };
 
 static const char *milter_host(struct milter_eom *e, char *buf, size_t size)
@@ -480,9 +501,17 @@ static const char *milter_host(struct milter_eom *e, char *buf, size_t size)
 	return buf;
 }
 
+/* A value to add: with SMFIP_HDR_LEADSPC the MTA writes "Name:" and the
+   value as given, so the space after the colon is ours to send. */
+static char *milter_hval(struct arena *a, const char *value)
+{
+	return atomic_load(&milter_leadspc) ? arena_printf(a, " %s", value)
+					    : (char *)value;
+}
+
 static void milter_add(struct milter_eom *e, const char *name, const char *value)
 {
-	if (smfi_addheader(e->smf, (char *)name, (char *)value) != MI_SUCCESS)
+	if (smfi_addheader(e->smf, (char *)name, milter_hval(e->c->m.a, value)) != MI_SUCCESS)
 		daemon_log(LOG_WARNING, e->c->m.qid, "milter: cannot add %s", name);
 }
 
@@ -500,14 +529,16 @@ static void milter_add_authres(struct milter_eom *e)
 {
 	const char *ar = scan_net_authres(e->sc, milter_authserv_id(e));
 
-	if (ar != NULL && smfi_insheader(e->smf, 0, "Authentication-Results", (char *)ar) !=
+	if (ar != NULL && smfi_insheader(e->smf, 0, "Authentication-Results",
+					 milter_hval(e->c->m.a, ar)) !=
 			      MI_SUCCESS)
 		daemon_log(LOG_WARNING, e->c->m.qid, "milter: cannot add Authentication-Results");
 }
 
 /* Deletes forged fields, last first so indices stay valid: every
-   X-Spam-* field, and Authentication-Results fields that claim our
-   authserv-id (RFC 8601 5); those of other hosts stay. */
+   X-Spam-* field, X-Virus-Status and X-Virus-Scanned when we scan for
+   viruses, and Authentication-Results fields that claim our authserv-id
+   (RFC 8601 5); those of other hosts stay. */
 static void milter_del_forged(struct milter_eom *e)
 {
 	struct milter_xhdr *x = e->c->m.xhdrs.v;
@@ -517,10 +548,21 @@ static void milter_del_forged(struct milter_eom *e)
 		if (x[i].authres != NULL &&
 		    !authres_is_ours(e->c->m.a, x[i].authres, milter_authserv_id(e)))
 			continue;
+		if (milter_virus_header(x[i].name) && !scan_av_enabled(e->cfg))
+			continue;
 		if (smfi_chgheader(e->smf, (char *)x[i].name, x[i].idx, NULL) != MI_SUCCESS)
 			daemon_log(LOG_WARNING, e->c->m.qid, "milter: cannot delete %s",
 				   x[i].name);
 	}
+}
+
+/* X-Virus-Scanned and X-Virus-Status when the virus scan ran. */
+static void milter_add_av_headers(struct milter_eom *e)
+{
+	if (e->sc == NULL || e->sc->av_status == NULL)
+		return;
+	milter_add(e, "X-Virus-Scanned", scan_av_scanned_by(e->cfg, e->sc->arena, e->host));
+	milter_add(e, "X-Virus-Status", e->sc->av_status);
 }
 
 /* Accepts with the checker and a "No, not scanned: why" status. */
@@ -533,6 +575,7 @@ static sfsistat milter_unscanned(struct milter_eom *e, const char *action, const
 	milter_add(e, "X-Spam-Checker-Version", v);
 	snprintf(v, sizeof(v), "No, not scanned: %s", why);
 	milter_add(e, "X-Spam-Status", v);
+	milter_add_av_headers(e);
 	milter_log(e->c, action, "reason=\"%s\"", why);
 	return SMFIS_ACCEPT;
 }
@@ -571,6 +614,59 @@ static int milter_reply_parse(const char *s, char code[4], char xcode[16],
 	return strpbrk(s, "\r\n") == NULL ? 0 : -1;
 }
 
+/* Reply text from a check's reason: printable ASCII, bounded, no '%'
+   (Sendmail expands it) and no line breaks. */
+static void milter_reply_text(char *out, size_t size, const char *prefix, const char *why)
+{
+	size_t n;
+	char *p;
+
+	snprintf(out, size, "%s%s", prefix, why);
+	for (p = out; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e || *p == '%')
+			*p = '?';
+	n = strlen(out);
+	if (n > 200)
+		memcpy(out + 197, "...", 4);
+}
+
+/* 550 5.7.1 or 451 4.7.1 with why in the text. */
+static sfsistat milter_refuse(struct milter_eom *e, enum scan_action act, const char *why)
+{
+	int later = act == SCAN_ACT_TEMPFAIL;
+	char text[256];
+
+	milter_reply_text(text, sizeof(text), later ? "Try again later: " : "Message rejected: ",
+			  why);
+	if (smfi_setreply(e->smf, later ? "451" : "550", later ? "4.7.1" : "5.7.1", text) !=
+	    MI_SUCCESS)
+		daemon_log(LOG_WARNING, e->c->m.qid, "milter: smfi_setreply failed");
+	milter_log(e->c, later ? "tempfail" : "reject", "reason=\"%s\" time=%.3f", why, e->secs);
+	return later ? SMFIS_TEMPFAIL : SMFIS_REJECT;
+}
+
+static sfsistat milter_quarantine(struct milter_eom *e, const char *reason,
+				  const char *hold_reason);
+
+/* What a check asked for whatever the score (virus_action,
+   av_error_action, av_limit_action, the attachment policy). */
+static sfsistat milter_demand(struct milter_eom *e)
+{
+	struct scan_ctx *sc = e->sc;
+
+	switch (sc->action) {
+	case SCAN_ACT_REJECT:
+	case SCAN_ACT_TEMPFAIL:
+		return milter_refuse(e, sc->action, sc->action_reason);
+	case SCAN_ACT_DISCARD:
+		milter_log(e->c, "discard", "reason=\"%s\" time=%.3f", sc->action_reason,
+			   e->secs);
+		return SMFIS_DISCARD;
+	default:
+		return milter_quarantine(e, sc->action_reason, NULL);
+	}
+}
+
 static sfsistat milter_reject(struct milter_eom *e)
 {
 	const char *reply = cfg_str(e->cfg, "reject_reply"), *text;
@@ -602,24 +698,109 @@ static void milter_add_spam_headers(struct milter_eom *e, int spam)
 		milter_add(e, "X-Spam-Report", h.report);
 }
 
+/* An envelope address without its angle brackets. */
+static const char *milter_bare(struct arena *a, const char *addr)
+{
+	size_t l = addr != NULL ? strlen(addr) : 0;
+
+	if (l >= 2 && addr[0] == '<' && addr[l - 1] == '>')
+		return arena_strndup(a, addr + 1, l - 2);
+	return addr != NULL ? addr : "";
+}
+
+/* The message as the MTA would store it: the milter hears CRLF, Postfix
+   and Maildir keep LF, and a release must give back the same bytes. */
+static char *milter_lf(struct arena *a, const char *raw, size_t len, size_t *len_r)
+{
+	char *out = arena_alloc(a, len + 1), *o = out;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!(raw[i] == '\r' && i + 1 < len && raw[i + 1] == '\n'))
+			*o++ = raw[i];
+	*o = '\0';
+	*len_r = (size_t)(o - out);
+	return out;
+}
+
+/* Into Winnow's quarantine (quar_store: durable before it returns). */
+static int milter_quarantine_store(struct milter_eom *e, const char *reason, char *id)
+{
+	struct milter_msg *m = &e->c->m;
+	const char **rcpts = arena_alloc(m->a, (m->rcpts.count + 1) * sizeof(*rcpts));
+	const char **in = m->rcpts.v;
+	struct quar_meta meta;
+	char *err = NULL, *lf;
+	size_t i, lf_len;
+
+	for (i = 0; i < m->rcpts.count; i++)
+		rcpts[i] = milter_bare(m->a, in[i]);
+	memset(&meta, 0, sizeof(meta));
+	meta.reason = reason;
+	meta.score = e->sc->score;
+	meta.hits = e->av_only ? "" : spam_tests_list(e->sc, ",");
+	meta.mail_from = milter_bare(m->a, m->mail_from);
+	meta.rcpts = rcpts;
+	meta.nrcpts = m->rcpts.count;
+	meta.client_ip = e->c->client_ip;
+	meta.queue_id = m->qid;
+	lf = milter_lf(m->a, e->sc->raw, e->sc->raw_len, &lf_len);
+	if (quar_store(e->cfg, lf, lf_len, &meta, id, &err) < 0) {
+		daemon_log(LOG_ERR, m->qid, "milter: quarantine: %s", err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Keeps the message from its recipients: in Winnow's quarantine, and
+   the MTA drops its copy (discard) once ours is on disk; or, with
+   quarantine_store = hold, in the MTA's hold queue with our headers.
+   A copy we cannot store is deferred (4xx), never dropped. hold_reason:
+   the hold queue's reason when not "winnow: " and reason. */
+static sfsistat milter_quarantine(struct milter_eom *e, const char *reason,
+				  const char *hold_reason)
+{
+	char id[QUAR_ID_LEN + 1], hold[256];
+
+	if (strcasecmp(cfg_str(e->cfg, "quarantine_store"), "hold") == 0) {
+		if (!e->av_only)
+			milter_add_spam_headers(e, e->sc->verdict != SCAN_HAM);
+		milter_add_av_headers(e);
+		if (hold_reason != NULL)
+			snprintf(hold, sizeof(hold), "%s", hold_reason);
+		else
+			snprintf(hold, sizeof(hold), "winnow: %s", reason);
+		if (smfi_quarantine(e->smf, hold) != MI_SUCCESS)
+			daemon_log(LOG_WARNING, e->c->m.qid, "milter: quarantine failed");
+		milter_log(e->c, "quarantine", "store=hold score=%.1f reason=\"%s\" time=%.3f",
+			   e->sc->score, reason, e->secs);
+		return SMFIS_ACCEPT;
+	}
+	if (milter_quarantine_store(e, reason, id) < 0)
+		return milter_refuse(e, SCAN_ACT_TEMPFAIL, "cannot quarantine the message");
+	milter_log(e->c, "quarantine", "id=%s score=%.1f reason=\"%s\" time=%.3f", id,
+		   e->sc->score, reason, e->secs);
+	return SMFIS_DISCARD;
+}
+
 /* Spam under reject_score: headers, then spam_action. */
 static sfsistat milter_spam(struct milter_eom *e)
 {
 	const char *act = cfg_str(e->cfg, "spam_action");
-	char reason[64];
+	char reason[64], hold[64];
 
 	if (strcasecmp(act, "discard") == 0) {
 		milter_log(e->c, "discard", "score=%.1f time=%.3f", e->sc->score, e->secs);
 		return SMFIS_DISCARD;
 	}
-	milter_add_spam_headers(e, 1);
 	if (strcasecmp(act, "quarantine") == 0) {
-		snprintf(reason, sizeof(reason), "winnow: score %.1f", e->sc->score);
-		if (smfi_quarantine(e->smf, reason) != MI_SUCCESS)
-			daemon_log(LOG_WARNING, e->c->m.qid, "milter: quarantine failed");
-		milter_log(e->c, "quarantine", "score=%.1f time=%.3f", e->sc->score, e->secs);
-		return SMFIS_ACCEPT;
+		snprintf(reason, sizeof(reason), "spam, score %.1f", e->sc->score);
+		snprintf(hold, sizeof(hold), "winnow: score %.1f", e->sc->score);
+		return milter_quarantine(e, reason, hold);
 	}
+	milter_add_spam_headers(e, 1);
+	milter_add_av_headers(e);
 	milter_log(e->c, "spam", "score=%.1f time=%.3f", e->sc->score, e->secs);
 	return SMFIS_ACCEPT;
 }
@@ -647,6 +828,10 @@ static sfsistat milter_act(struct milter_eom *e)
 	}
 	if (limit > 0 && e->secs > (double)limit)
 		return milter_error(e, "scan timeout");
+	if (sc->action >= SCAN_ACT_QUARANTINE)
+		return milter_demand(e);
+	if (e->av_only)
+		return milter_unscanned(e, "unscanned", "message larger than scan_max_size");
 	if (scan_net_reject(sc) != NULL)
 		return milter_dmarc_reject(e, scan_net_reject(sc));
 	if (reject > 0 && sc->score >= reject)
@@ -655,6 +840,7 @@ static sfsistat milter_act(struct milter_eom *e)
 	if (sc->verdict != SCAN_HAM)
 		return milter_spam(e);
 	milter_add_spam_headers(e, 0);
+	milter_add_av_headers(e);
 	milter_log(e->c, "ham", "score=%.1f time=%.3f", sc->score, e->secs);
 	return SMFIS_ACCEPT;
 }
@@ -669,7 +855,7 @@ static double milter_now(void)
 
 /* A scan context for the buffered message; the raw copy is dropped. */
 static struct scan_ctx *milter_scan(struct milter_conn *c, const struct scan_engine *eng,
-				    double *secs_r)
+				    int av_only, double *secs_r)
 {
 	struct milter_msg *m = &c->m;
 	struct scan_ctx *sc = scan_ctx_new(eng, buf_cstr(&m->raw), m->raw.len);
@@ -685,7 +871,10 @@ static struct scan_ctx *milter_scan(struct milter_conn *c, const struct scan_eng
 	sc->env.auth_user = m->auth;
 	sc->env.queue_id = m->qid;
 	t0 = milter_now();
-	scan_run(sc);
+	if (av_only)
+		scan_run_av_only(sc);
+	else
+		scan_run(sc);
 	*secs_r = milter_now() - t0;
 	return sc;
 }
@@ -727,7 +916,11 @@ static sfsistat milter_eom_scan(SMFICTX *smf);
    dkim_sign_deliver() logs, and a failure leaves the mail unsigned. */
 static int milter_add_dkim(void *smf, const char *value)
 {
-	return smfi_insheader(smf, 0, "DKIM-Signature", (char *)value) == MI_SUCCESS ? 0 : -1;
+	char *v = atomic_load(&milter_leadspc) ? buf_strdup_printf(" %s", value) : NULL;
+	int r = smfi_insheader(smf, 0, "DKIM-Signature", v != NULL ? v : (char *)value);
+
+	free(v);
+	return r == MI_SUCCESS ? 0 : -1;
 }
 
 static void milter_dkim_sign(struct milter_eom *e, sfsistat st, const char *raw, size_t len)
@@ -736,6 +929,34 @@ static void milter_dkim_sign(struct milter_eom *e, sfsistat st, const char *raw,
 
 	if (st == SMFIS_ACCEPT)
 		dkim_sign_deliver(e->cfg, &env, raw, len, milter_add_dkim, e->smf);
+}
+
+/* Larger than anything we keep (scan_max_size, and av_max_filesize when
+   scanning for viruses): unscanned. With a virus scanner on, that is
+   av_limit_action; a quarantine is not possible (the bytes were not
+   kept), so it becomes a reject. */
+static sfsistat milter_too_big(struct milter_eom *e)
+{
+	char why[128];
+	enum scan_action act;
+	const char *v;
+	sfsistat st;
+
+	snprintf(why, sizeof(why), "message larger than %s (%zu bytes)",
+		 scan_av_enabled(e->cfg) ? "av_max_filesize" : "scan_max_size",
+		 e->c->m.max_size);
+	if (!scan_av_enabled(e->cfg))
+		return milter_unscanned(e, "unscanned", why);
+	v = cfg_str(e->cfg, "av_limit_action");
+	act = strcasecmp(v, "tempfail") == 0 ? SCAN_ACT_TEMPFAIL :
+	      strcasecmp(v, "accept") == 0   ? SCAN_ACT_HEADER : SCAN_ACT_REJECT;
+	if (act != SCAN_ACT_HEADER)
+		return milter_refuse(e, act, arena_printf(e->c->m.a,
+							  "not scanned for viruses: %s", why));
+	st = milter_unscanned(e, "unscanned", why);
+	milter_add(e, "X-Virus-Scanned", scan_av_scanned_by(e->cfg, e->c->m.a, e->host));
+	milter_add(e, "X-Virus-Status", arena_printf(e->c->m.a, "Unscanned (%s)", why));
+	return st;
 }
 
 static sfsistat milter_cb_eom(SMFICTX *smf)
@@ -750,9 +971,9 @@ static sfsistat milter_cb_eom(SMFICTX *smf)
 
 static sfsistat milter_eom_scan(SMFICTX *smf)
 {
-	struct milter_eom e = { smf, milter_conn(smf), NULL, NULL, NULL, 0 };
+	struct milter_eom e = { smf, milter_conn(smf), NULL, NULL, NULL, 0, 0 };
 	struct scan_engine *eng;
-	char hn[256], why[96];
+	char hn[256];
 	sfsistat st;
 
 	if (e.c == NULL || e.c->m.a == NULL)
@@ -768,12 +989,11 @@ static sfsistat milter_eom_scan(SMFICTX *smf)
 		milter_dkim_sign(&e, st, e.c->m.too_big ? NULL : buf_cstr(&e.c->m.raw),
 				 e.c->m.raw.len);
 	} else if (e.c->m.too_big) {
-		snprintf(why, sizeof(why), "message larger than scan_max_size (%zu bytes)",
-			 e.c->m.max_size);
-		st = milter_unscanned(&e, "unscanned", why);
+		st = milter_too_big(&e);
 		milter_dkim_sign(&e, st, NULL, 0);
 	} else {
-		e.sc = milter_scan(e.c, eng, &e.secs);
+		e.av_only = e.c->m.raw.len > cfg_size(e.cfg, "scan_max_size");
+		e.sc = milter_scan(e.c, eng, e.av_only, &e.secs);
 		st = milter_act(&e);
 		milter_dkim_sign(&e, st, e.sc->raw, e.sc->raw_len);
 		scan_ctx_free(&e.sc);
@@ -804,7 +1024,9 @@ static sfsistat milter_cb_negotiate(SMFICTX *smf, unsigned long f0, unsigned lon
 	if ((f0 & MILTER_ACTIONS) != MILTER_ACTIONS)
 		return SMFIS_REJECT; /* libmilter logs it and drops the connection */
 	*pf0 = MILTER_ACTIONS;
-	*pf1 = (milter_noreply ? MILTER_NR_STEPS : 0) | (f1 & SMFIP_NOUNKNOWN);
+	*pf1 = (milter_noreply ? MILTER_NR_STEPS : 0) |
+	       (f1 & (SMFIP_NOUNKNOWN | SMFIP_HDR_LEADSPC));
+	atomic_store(&milter_leadspc, (f1 & SMFIP_HDR_LEADSPC) != 0);
 	*pf2 = 0;
 	*pf3 = 0;
 	return SMFIS_CONTINUE;

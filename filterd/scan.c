@@ -11,11 +11,14 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <sys/stat.h>
 
 #include "config.h"
+#include "filterd/check_attach.h"
 #include "filterd/dkim_sign.h"
+#include "filterd/scan_av.h"
 #include "filterd/scan_awl.h"
 #include "filterd/scan_bayes.h"
 #include "filterd/scan_net.h"
@@ -29,8 +32,12 @@ static int scan_rules_run(struct scan_ctx *ctx, void *state, const char **err_r)
    out; "net results" collects them just before the rules read them. */
 static const struct scan_check scan_checks[] = {
 	{ "net", scan_net_load, scan_net_unload, scan_net_start },
+	/* the virus scan runs while the DNS answers are on their way */
+	{ "av", scan_av_load, scan_av_unload, scan_av_run },
 	{ "bayes", scan_bayes_load, scan_bayes_unload, scan_bayes_run },
 	{ "net results", NULL, NULL, scan_net_collect },
+	/* banned attachments: hits the rules' metas may read, and an action */
+	{ "attach", attach_load, attach_unload, attach_run },
 	{ "rules", NULL, NULL, scan_rules_run },
 	{ "awl", scan_awl_load, scan_awl_unload, scan_awl_run },
 	{ "autolearn", NULL, NULL, scan_autolearn_run },
@@ -220,6 +227,33 @@ int scan_run(struct scan_ctx *ctx)
 	return 0;
 }
 
+/* The table entry of the antivirus step. */
+static size_t scan_av_index(void)
+{
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(scan_checks); i++)
+		if (scan_checks[i].run == scan_av_run)
+			break;
+	return i;
+}
+
+int scan_run_av_only(struct scan_ctx *ctx)
+{
+	const char *err = NULL;
+	size_t i = scan_av_index();
+
+	ctx->verdict = SCAN_HAM;
+	if (scan_checks[i].run(ctx, ctx->engine->check_state[i], &err) < 0) {
+		ctx->verdict = SCAN_ERROR;
+		ctx->error = arena_printf(ctx->arena, "av: %s", err ? err : "failed");
+		return -1;
+	}
+	if (ctx->virus != NULL)
+		ctx->verdict = SCAN_VIRUS;
+	return 0;
+}
+
 void scan_ctx_free(struct scan_ctx **ctxp)
 {
 	struct arena *a;
@@ -229,4 +263,31 @@ void scan_ctx_free(struct scan_ctx **ctxp)
 	a = (*ctxp)->arena;
 	arena_free(&a);
 	*ctxp = NULL;
+}
+
+void scan_demand(struct scan_ctx *ctx, enum scan_action act, const char *reason)
+{
+	if (act <= ctx->action)
+		return;
+	ctx->action = act;
+	ctx->action_reason = arena_strdup(ctx->arena, reason);
+}
+
+static const char *const scan_action_names[] = {
+	"none", "header", "quarantine", "discard", "tempfail", "reject",
+};
+
+const char *scan_action_name(enum scan_action a)
+{
+	return (size_t)a < N_ELEMENTS(scan_action_names) ? scan_action_names[a] : "?";
+}
+
+int scan_action_parse(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(scan_action_names); i++)
+		if (strcasecmp(s, scan_action_names[i]) == 0)
+			return (int)i;
+	return -1;
 }

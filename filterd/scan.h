@@ -34,6 +34,19 @@ enum scan_verdict {
 	SCAN_ERROR,  /* a check failed; the front-end applies its default */
 };
 
+/* An action a check asks the front-end for, whatever the score: the
+   attachment policy's (banned file), the antivirus step's (virus_action,
+   av_error_action). The higher one wins (scan_demand): a definite
+   refusal over "try later", over dropping, over keeping it aside. */
+enum scan_action {
+	SCAN_ACT_NONE,
+	SCAN_ACT_HEADER,     /* only say so in a header */
+	SCAN_ACT_QUARANTINE, /* keep in Winnow's quarantine, do not deliver */
+	SCAN_ACT_DISCARD,    /* accept and drop */
+	SCAN_ACT_TEMPFAIL,   /* 4xx: try again later */
+	SCAN_ACT_REJECT,     /* 5xx */
+};
+
 struct scan_engine {
 	struct cfg *cfg;
 	struct ruleset *rules;
@@ -60,6 +73,11 @@ struct scan_ctx {
 	double started;      /* CLOCK_MONOTONIC seconds when scan_run began;
 				scan_timeout counts from here */
 	const char *virus;   /* signature name when SCAN_VIRUS */
+	const char *av_status; /* X-Virus-Status value ("Clean", "Infected
+				  (NAME)", "Unscanned (why)"), NULL: no scan */
+	enum scan_action action; /* a check's demand (SCAN_ACT_NONE: none) */
+	const char *action_reason; /* why, for the reply, log and quarantine:
+				      "banned attachment: invoice.pdf.exe" */
 	const char *user;    /* whose per-user store (spamd's User:), or NULL:
 				the single recipient's */
 	struct scan_bayes_msg *bayes; /* the Bayes step's result, or NULL */
@@ -96,8 +114,19 @@ void scan_msg_limits(const struct cfg *c, struct msg_limits *lim);
 struct scan_ctx *scan_ctx_new(const struct scan_engine *eng, const void *raw,
 			      size_t len);
 int scan_run(struct scan_ctx *ctx);
+/* Only the virus scan (nothing parsed, no score): for a message too large
+   for the spam checks (scan_max_size) but within the antivirus limits. */
+int scan_run_av_only(struct scan_ctx *ctx);
 /* The rules' view of the message (relays, headers), made on first use. */
 struct rule_ctx *scan_rule_ctx(struct scan_ctx *ctx);
 void scan_ctx_free(struct scan_ctx **ctxp);
+
+/* A check asks for act because of reason (copied into ctx's arena); kept
+   if higher than what was asked before. */
+void scan_demand(struct scan_ctx *ctx, enum scan_action act, const char *reason);
+/* "none", "header", "quarantine", "discard", "tempfail", "reject". */
+const char *scan_action_name(enum scan_action a);
+/* The other way round, for config values; -1 if s is none of them. */
+int scan_action_parse(const char *s);
 
 #endif

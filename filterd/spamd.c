@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -48,6 +49,7 @@
 
 #include "filterd/daemon.h"
 #include "filterd/scan.h"
+#include "filterd/scan_av.h"
 #include "filterd/scan_bayes.h"
 #include "filterd/spamd.h"
 #include "filterd/spamhdr.h"
@@ -262,22 +264,35 @@ static int xspam_line(const char *line, size_t n)
 	return spam_header_name(name);
 }
 
+/* Is the field starting at line X-Virus-Status or X-Virus-Scanned? */
+static int xvirus_line(const char *line, size_t n)
+{
+	return (n > 15 && strncasecmp(line, "X-Virus-Status:", 15) == 0) ||
+	       (n > 16 && strncasecmp(line, "X-Virus-Scanned:", 16) == 0);
+}
+
 /* The message with our header fields on top and incoming X-Spam-*
-   fields (with their continuation lines) removed; with headers_only,
-   up to and including the empty line ending the header block. */
+   fields (with their continuation lines) removed, and X-Virus-* ones
+   when we scan for viruses; with headers_only, up to and including the
+   empty line ending the header block. */
 static void rewrite(struct buf *b, struct scan_ctx *ctx, const struct spam_headers *h,
-		    int headers_only)
+		    const char *host, int headers_only)
 {
 	const char *raw = ctx->raw, *end = raw + ctx->raw_len, *p = raw, *nl;
 	const char *eol = (nl = memchr(raw, '\n', ctx->raw_len)) != NULL && nl > raw &&
 					  nl[-1] == '\r' ? "\r\n" : "\n";
-	int keep = 1;
+	int keep = 1, av = scan_av_enabled(ctx->engine->cfg);
 
 	add_field(b, "X-Spam-Checker-Version", h->checker, eol);
 	add_field(b, "X-Spam-Flag", h->flag, eol);
 	add_field(b, "X-Spam-Level", h->level, eol);
 	add_field(b, "X-Spam-Status", h->status, eol);
 	add_field(b, "X-Spam-Report", h->report, eol);
+	if (ctx->av_status != NULL) {
+		add_field(b, "X-Virus-Scanned", scan_av_scanned_by(ctx->engine->cfg, ctx->arena,
+								    host), eol);
+		add_field(b, "X-Virus-Status", ctx->av_status, eol);
+	}
 	while (p < end) {
 		size_t n = (nl = memchr(p, '\n', (size_t)(end - p))) ? (size_t)(nl - p) + 1
 								: (size_t)(end - p);
@@ -286,7 +301,7 @@ static void rewrite(struct buf *b, struct scan_ctx *ctx, const struct spam_heade
 			return;
 		}
 		if (p[0] != ' ' && p[0] != '\t')
-			keep = !xspam_line(p, n);
+			keep = !xspam_line(p, n) && !(av && xvirus_line(p, n));
 		if (keep)
 			buf_append(b, p, n);
 		p += n;
@@ -307,7 +322,7 @@ static void reply_scan(struct conn *c, struct scan_ctx *ctx, struct buf *out)
 	score_str(ctx, sc, sizeof(sc), rs, sizeof(rs));
 	if (r->verb == SPAMD_PROCESS || r->verb == SPAMD_HEADERS) {
 		spam_headers_build(ctx, spam && cfg_bool(ctx->engine->cfg, "add_report"), host, &h);
-		rewrite(&body, ctx, &h, r->verb == SPAMD_HEADERS);
+		rewrite(&body, ctx, &h, host, r->verb == SPAMD_HEADERS);
 	} else if (r->verb == SPAMD_SYMBOLS) {
 		buf_append_str(&body, spam_tests_list(ctx, ","));
 		if (r->version < 3)

@@ -11,11 +11,13 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "lib/buf.h"
 #include "lib/dns.h"
 #include "lib/limits.h"
+#include "lib/smtp_client.h"
 #include "lib/wn.h"
 
 #define STR_(x) #x
@@ -51,7 +53,8 @@ static const struct cfg_key cfg_key_table[] = {
 	{ "reject_reply", CFG_STR, "550 5.7.1 Message rejected as spam",
 	  "SMTP reply (code, enhanced code, text) for rejected spam" },
 	{ "spam_action", CFG_STR, "header",
-	  "what the milter does with spam under reject_score: header, quarantine, discard" },
+	  "what the milter does with spam under reject_score: header, quarantine "
+	  "(see quarantine_store), discard" },
 	{ "add_report", CFG_BOOL, "no", "add an X-Spam-Report header to spam" },
 	{ "error_action", CFG_STR, "accept",
 	  "on an internal error or a scan over scan_timeout: accept (with a header) or tempfail" },
@@ -188,6 +191,85 @@ static const struct cfg_key cfg_key_table[] = {
 	{ "clamd_timeout_ms", CFG_UINT, "30000",
 	  "milliseconds one clamd scan may take in all (connect, send, reply); then it "
 	  "is a scan error, never clean" },
+	/* Antivirus: which scanner, and what is done with what it finds
+	   (filterd/scan_av.c) */
+	{ "antivirus", CFG_STR, "none",
+	  "virus scanner: none, clamav (libclamav in process, clamav_db) or clamd "
+	  "(clamd_socket)" },
+	{ "clamav_reload_check", CFG_UINT, "60",
+	  "seconds between looks at clamav_db for new databases (freshclam); a change "
+	  "is loaded beside the running engine and swapped in (0: only on SIGHUP)" },
+	{ "virus_action", CFG_STR, "reject",
+	  "what the milter does with a virus: reject (5xx naming it), discard, "
+	  "quarantine, header (X-Virus-Status only)" },
+	{ "av_error_action", CFG_STR, "tempfail",
+	  "when the virus scan fails or times out: tempfail (4xx), reject, quarantine, "
+	  "accept (with X-Virus-Status: Unscanned)" },
+	{ "av_limit_action", CFG_STR, "quarantine",
+	  "when a message exceeds the scan limits (av_max_*: zip bombs, deep nesting, "
+	  "huge attachments): tempfail, reject, quarantine, accept" },
+	{ "quarantine_store", CFG_STR, "winnow",
+	  "where quarantined mail goes: winnow (quarantine_dir, `winnow quarantine`) or "
+	  "hold (the MTA's hold queue, released with postsuper -H)" },
+	/* Winnow's quarantine (filterd/quarantine.c, `winnow quarantine`) */
+	{ "quarantine_dir", CFG_STR, "/var/lib/winnow/quarantine",
+	  "directory of quarantined messages, one file each (indexed in db_path)" },
+	{ "quarantine_expire_days", CFG_UINT, "30",
+	  "`winnow quarantine expire` deletes entries older than this many days" },
+	{ "quarantine_release_smtp", CFG_STR, "127.0.0.1:10026",
+	  "SMTP next hop releases and digests are sent to, HOST:PORT, [ADDR6]:PORT or "
+	  "unix:/path: an smtpd of the MTA without milters, so they are not scanned again" },
+	{ "quarantine_release_learn", CFG_BOOL, "no",
+	  "a released message is also learned as ham (as `release --learn-ham`)" },
+	{ "quarantine_token_key", CFG_STR, "",
+	  "secret key file of release tokens, made on first use (empty: quarantine.key "
+	  "beside db_path)" },
+	{ "quarantine_token_days", CFG_UINT, "14",
+	  "days a release token in a digest stays valid" },
+	{ "quarantine_digest_from", CFG_STR, "",
+	  "From address of quarantine digests (empty: postmaster@ the host name)" },
+	{ "quarantine_release_url", CFG_STR, "",
+	  "release link in digests, %t for the token, e.g. https://mail.example.com/"
+	  "release?t=%t (empty: the digest says to run `winnow quarantine release --token`)" },
+	/* Attachment policy (filterd/check_attach.c) */
+	{ "use_attach_policy", CFG_BOOL, "yes",
+	  "judge attachments by name and content (banned extensions, executables, "
+	  "inside zip archives too)" },
+	{ "attach_banned_ext", CFG_LIST,
+	  "ade adp app appref-ms application appx bas bat chm cmd com cpl dll exe gadget "
+	  "hlp hta inf ins iqy isp iso img jar js jse ksh lnk mde msc msh msi msix msp "
+	  "mst pcd pif ps1 ps1xml ps2 psc1 psc2 psm1 reg scf scr sct settingcontent-ms "
+	  "shb shs sys udl url vb vbe vbs vhd vhdx vxd wsc wsf wsh xbap xll",
+	  "file extensions refused in attachments and archive members (Windows "
+	  "programs, scripts, shortcuts, installers, disk images)" },
+	{ "attach_allowed_ext", CFG_LIST, "",
+	  "extensions accepted even if banned; an executable so named passes too" },
+	{ "attach_decoy_ext", CFG_LIST,
+	  "pdf doc docx xls xlsx ppt pptx rtf txt csv jpg jpeg png gif bmp tif tiff "
+	  "zip rar 7z mp3 mp4 avi mov wav htm html odt ods eml msg xml",
+	  "document-looking extensions: one before a banned one is a double extension" },
+	{ "attach_banned_content", CFG_LIST, "pe elf macho script msi lnk",
+	  "executables refused by content whatever the name says: pe, elf, macho, "
+	  "script (#!), msi, lnk" },
+	{ "attach_action", CFG_STR, "reject",
+	  "action for a banned attachment: reject (5xx), tempfail, discard, quarantine, "
+	  "header, none" },
+	{ "attach_encrypted_action", CFG_STR, "none",
+	  "action for a password-protected archive (hit WN_ATTACH_ENCRYPTED_ARCHIVE)" },
+	{ "attach_unchecked_action", CFG_STR, "none",
+	  "action when a limit stopped the look inside an archive (WN_ATTACH_UNCHECKED)" },
+	{ "attach_mismatch_action", CFG_STR, "none",
+	  "action when content contradicts the name or declared type "
+	  "(WN_ATTACH_TYPE_MISMATCH)" },
+	{ "attach_max_members", CFG_UINT, "1000",
+	  "archive members looked at per message, all archives together" },
+	{ "attach_max_depth", CFG_UINT, "8",
+	  "archives nested in archives opened (at most 32)" },
+	{ "attach_max_inflate", CFG_SIZE, "10m",
+	  "bytes inflated per message to open archives nested in archives (at most 256m)" },
+	{ "attach_policy_file", CFG_STR, "",
+	  "per-recipient-domain attachment policies ([domain] blocks; see "
+	  "etc/winnow.conf); empty: none" },
 };
 
 /* Ranges of the AWL keys (their type is checked first). */
@@ -256,6 +338,64 @@ static int cfg_check_dkim_sign_canon(const char *value, char **err_r)
 	return -1;
 }
 
+/* value is one of the words in choices ("a|b|c"), case-insensitive. */
+static int cfg_check_choice(const char *value, const char *choices, char **err_r)
+{
+	const char *p = choices;
+	size_t n = strlen(value);
+
+	while (*p != '\0') {
+		size_t w = strcspn(p, "|");
+		if (w == n && strncasecmp(p, value, n) == 0)
+			return 0;
+		p += w + (p[w] == '|');
+	}
+	*err_r = buf_strdup_printf("'%s': expected one of %s", value, choices);
+	return -1;
+}
+
+static int cfg_check_antivirus(const char *value, char **err_r)
+{
+	return cfg_check_choice(value, "none|clamav|clamd", err_r);
+}
+
+static int cfg_check_virus_action(const char *value, char **err_r)
+{
+	return cfg_check_choice(value, "reject|discard|quarantine|header", err_r);
+}
+
+static int cfg_check_av_failure_action(const char *value, char **err_r)
+{
+	return cfg_check_choice(value, "tempfail|reject|quarantine|accept", err_r);
+}
+
+static int cfg_check_spam_action(const char *value, char **err_r)
+{
+	return cfg_check_choice(value, "header|quarantine|discard", err_r);
+}
+
+/* the attachment policy's actions (filterd/scan.h enum scan_action) */
+static int cfg_check_attach_action(const char *value, char **err_r)
+{
+	return cfg_check_choice(value, "none|header|quarantine|discard|tempfail|reject", err_r);
+}
+
+static int cfg_check_quarantine_store(const char *value, char **err_r)
+{
+	return cfg_check_choice(value, "winnow|hold", err_r);
+}
+
+/* quarantine_release_smtp: the form of the next hop (lib/smtp_client.h). */
+static int cfg_check_release_smtp(const char *value, char **err_r)
+{
+	const char *why = NULL;
+
+	if (smtp_next_hop_check(value, &why) == 0)
+		return 0;
+	*err_r = buf_strdup_printf("'%s': %s", value, why);
+	return -1;
+}
+
 /* Keys whose values need more than their type's check, so that a bad
    value is reported at load with its file:line, not when first used. */
 static const struct {
@@ -268,6 +408,17 @@ static const struct {
 	{ "awl_ipv6_mask_len", cfg_check_ipv6_mask },
 	{ "dkim_sign_keys", cfg_check_dkim_sign_keys },
 	{ "dkim_sign_canon", cfg_check_dkim_sign_canon },
+	{ "antivirus", cfg_check_antivirus },
+	{ "virus_action", cfg_check_virus_action },
+	{ "av_error_action", cfg_check_av_failure_action },
+	{ "av_limit_action", cfg_check_av_failure_action },
+	{ "spam_action", cfg_check_spam_action },
+	{ "quarantine_store", cfg_check_quarantine_store },
+	{ "attach_action", cfg_check_attach_action },
+	{ "attach_encrypted_action", cfg_check_attach_action },
+	{ "attach_unchecked_action", cfg_check_attach_action },
+	{ "attach_mismatch_action", cfg_check_attach_action },
+	{ "quarantine_release_smtp", cfg_check_release_smtp },
 };
 
 struct cfg_value {

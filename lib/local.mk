@@ -17,3 +17,4 @@ include lib/msg.mk
 include lib/html.mk
 include lib/dns.mk
 include lib/psl.mk
+include lib/smtpc.mk

@@ -28,7 +28,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
       libspf2-dev python3-spf
       libssl-dev python3-authres
       libopendmarc-dev opendmarc
-      libclamav-dev clamav-testfiles"
+      libclamav-dev clamav-testfiles zlib1g-dev zip"
 # clamd for the socket mode's test (tests/integration/test-clamd.sh runs
 # its own, with a private database, in a temp dir). It pulls in
 # clamav-freshclam; the policy-rc.d above keeps both services from

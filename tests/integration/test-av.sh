@@ -26,4 +26,31 @@ if [ -d "$CORPUS" ]; then
 		set -- "$@" "$CORPUS/$f"
 	done
 fi
-"$T" "$FX" "$@"
+"$T" "$FX" "$@" || exit 1
+
+# The same engine through the pipeline: `winnow check` reports a virus as
+# verdict "virus" with the signature name, clean mail as ham with
+# av_status Clean, and a zip bomb as av_limit_action (quarantine).
+W=$top_builddir/winnow
+[ -x "$W" ] || { echo "FAIL: $W not built"; exit 1; }
+fail=0
+check_json() { # FILE EXPECTED-SUBSTRINGS...
+	f=$1
+	shift
+	out=$("$W" check -c /dev/null -o antivirus=clamav -o "clamav_db=$FX/db" -o use_network=no \
+		-o use_bayes=no -o use_attach_policy=no --json "$FX/$f.eml" 2>/dev/null)
+	for want in "$@"; do
+		case "$out" in
+		*"$want"*) ;;
+		*) echo "FAIL: winnow check $f: no '$want' in $out"; fail=1; return ;;
+		esac
+	done
+	echo "PASS: winnow check $f: $*"
+}
+for f in eicar-inline eicar-base64 eicar-zip eicar-rfc822; do
+	check_json "$f" '"verdict":"virus"' '"virus":"Test.EICAR-NDB.UNOFFICIAL"' \
+		'"action":"reject"'
+done
+check_json clean '"verdict":"ham"' '"av_status":"Clean"'
+check_json zip-bomb '"av_status":"Unscanned (limits exceeded' '"action":"quarantine"'
+[ $fail -eq 0 ]

@@ -144,7 +144,7 @@ same "help" 0 "$rc"
 cp "$top_srcdir/tests/data/db/schema1.db" "$T/v1.db"
 V="-c /dev/null -o db_path=$T/v1.db"
 run awl list $V
-same "schema 1 is not migrated by a read-only list" "winnow awl: $T/v1.db: schema version 1 has no auto-whitelist yet (open it read-write once to migrate it to 2)
+same "schema 1 is not migrated by a read-only list" "winnow awl: $T/v1.db: schema version 1 has no auto-whitelist yet (open it read-write once to migrate it to 3)
 rc=74" "$out
 rc=$rc"
 run check $V -L -o rules_dir=$top_srcdir/rules/default --json "$top_srcdir/etc/samples/ham.eml"
@@ -157,7 +157,7 @@ esac
 run awl add $V friend@example.org --good
 same "the first write upgrades it" "added friend@example.org with score -100.000 (replacing 0 entries)" "$out"
 run bayes stats $V
-same "its Bayes data is intact" "database: $T/v1.db (sqlite, schema 2)
+same "its Bayes data is intact" "database: $T/v1.db (sqlite, schema 3)
 messages: 2 spam, 1 ham (3 remembered as learned)
 tokens: 150, last seen from 2024-01-01 to 2024-01-01" "$(echo "$out" | head -3)"
 run awl list $V

@@ -24,7 +24,7 @@ serves() {
 	fi
 }
 
-start quarantine -o spam_action=quarantine
+start quarantine -o spam_action=quarantine -o quarantine_store=hold
 start discard -o spam_action=discard
 start hostile
 

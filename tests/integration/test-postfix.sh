@@ -6,7 +6,8 @@
 # reject_score is refused with the configured 5xx text; with filterd
 # hanging (SIGSTOP) or stopped, Postfix follows milter_default_action =
 # tempfail (4xx) and nothing is queued, so no message is lost; with
-# spam_action = quarantine spam goes to Postfix's hold queue.
+# spam_action = quarantine and quarantine_store = hold spam goes to
+# Postfix's hold queue.
 # WINNOW_MILTER_SOCKET=unix runs it all over a unix socket, where filterd
 # lets Postfix stream the collecting steps without replies (SMFIP_NR_*;
 # test-postfix-unix.sh); the default is TCP.
@@ -184,9 +185,9 @@ kill -CONT "$FPID"
 sleep 0.5
 kill "$FPID"; wait "$FPID" 2>/dev/null; FPID=
 
-# 4. spam_action=quarantine: spam is accepted into Postfix's hold queue,
-# not delivered
-start_filterd -o reject_score=0 -o spam_action=quarantine
+# 4. spam_action=quarantine with quarantine_store=hold: spam is accepted
+# into Postfix's hold queue, not delivered
+start_filterd -o reject_score=0 -o spam_action=quarantine -o quarantine_store=hold
 r=$(send "$W/gtube.eml")
 [ "${r%% *}" = 250 ] && ok "quarantine: GTUBE accepted" || bad "quarantine: GTUBE accepted (got: $r)"
 i=0

@@ -433,7 +433,7 @@ static void test_migration(void)
 	oerr = NULL;
 	db = open_ok("v1.db");
 	test_assert_int(db_stats(db, &st, &err), 0);
-	test_assert_int(st.schema_version, 2);
+	test_assert_int(st.schema_version, DB_SCHEMA_VERSION);
 	test_assert_int(st.tokens, 150);
 	test_assert_int(st.seen, 3);
 	test_assert_int(st.awl_entries, 0);
@@ -454,7 +454,7 @@ static void test_migration(void)
 	test_assert(db != NULL);
 	if (db != NULL) {
 		test_assert_int(db_stats(db, &st, &err), 0);
-		test_assert_int(st.schema_version, 2);
+		test_assert_int(st.schema_version, DB_SCHEMA_VERSION);
 		test_assert_int(st.awl_entries, 1);
 		check_schema1_bayes(db);
 		test_assert_int(entry(db, "x@example.com", "192.0").count, 2);

@@ -105,10 +105,17 @@ function added(conn, name)
 	return mt.eom_check(conn, MT_HDRADD, name) or mt.eom_check(conn, MT_HDRINSERT, name)
 end
 
+-- A header filterd added, its value without the space after the colon:
+-- miltertest offers SMFIP_HDR_LEADSPC, which filterd takes (so it can
+-- keep the message byte for byte), and then filterd sends that space
+-- itself as part of the value; exactly one must be there.
 function header_value(conn, name)
 	local v = mt.getheader(conn, name, 0)
 	if v == nil then fail(name .. " not added") end
-	return v
+	if string.sub(v, 1, 1) ~= " " or string.sub(v, 2, 2) == " " then
+		fail(name .. ": value '" .. v .. "' does not start with exactly one space")
+	end
+	return string.sub(v, 2)
 end
 
 function expect(cond, what)
