@@ -403,6 +403,11 @@ def big_attachment(mb):
             b"Content-Transfer-Encoding: base64\r\n\r\n" + b64 + b"--b--\r\n")
 
 
+def under_asan(binary):
+    r = subprocess.run(["ldd", binary], capture_output=True, text=True)
+    return "libasan" in r.stdout
+
+
 def phase_bad_input(env):
     env.start("antivirus=clamav", "virus_action=reject", *ATTACH_OFF)
     t0 = time.time()
@@ -426,7 +431,12 @@ def phase_bad_input(env):
     check(code == 550 and "not scanned for viruses" in text and dt < 60,
           "50 MB attachment: refused as unscannable in %.1f s (%d %s)" % (dt, code, text))
     rss = env.peak_rss_mb()
-    check(0 < rss < 200, "50 MB attachment: filterd's peak memory %.0f MB (< 200)" % rss)
+    if under_asan(env.a.filterd):
+        # ASan's redzones and its quarantine of freed memory (256 MB)
+        # make the figure meaningless; the plain build checks it
+        print("# 50 MB attachment: peak memory %.0f MB under ASan, not checked" % rss)
+    else:
+        check(0 < rss < 200, "50 MB attachment: filterd's peak memory %.0f MB (< 200)" % rss)
     check(env.alive() and env.queued() == 0, "50 MB attachment: filterd alive, nothing queued")
     env.stop()
     env.start("antivirus=clamav", "av_limit_action=reject", *ATTACH_OFF)
