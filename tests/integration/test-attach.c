@@ -25,26 +25,6 @@
 
 static const char *dir;
 
-static char *read_path(const char *path, size_t *len_r)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n)
-		abort();
-	buf[n] = '\0';
-	fclose(f);
-	*len_r = (size_t)n;
-	return buf;
-}
-
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -178,11 +158,11 @@ static void run_case(const char *name)
 
 	test_begin(name);
 	snprintf(path, sizeof(path), "%s/%s.case", dir, name);
-	text = read_path(path, &tlen);
+	text = test_read_path(path, &tlen);
 	test_assert(text != NULL);
 	read_case(text, c, &e);
 	snprintf(path, sizeof(path), "%s/%s.eml", dir, name);
-	raw = read_path(path, &len);
+	raw = test_read_path(path, &len);
 	test_assert(raw != NULL);
 
 	memset(&eng, 0, sizeof(eng));
@@ -491,7 +471,7 @@ static void run_corpus(char **files, int n)
 	msg_limits_default(&lim);
 	for (i = 0; i < n; i++) {
 		size_t len, nf, f;
-		char *raw = read_path(files[i], &len);
+		char *raw = test_read_path(files[i], &len);
 		struct arena *a = arena_new(64 * 1024);
 		struct attach_finding *list;
 		const struct msg *m;

@@ -22,25 +22,6 @@
 
 static const char *dir;
 
-static char *read_path(const char *path, size_t *len_r)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n)
-		abort();
-	fclose(f);
-	*len_r = (size_t)n;
-	return buf;
-}
-
 static long rss_kb(void)
 {
 	char line[256];
@@ -86,7 +67,7 @@ static int scan_case(const struct chk_av *e, const char *name, struct chk_av_res
 	char *raw;
 
 	snprintf(path, sizeof(path), "%s/%s.eml", dir, name);
-	if ((raw = read_path(path, &len)) == NULL)
+	if ((raw = test_read_path(path, &len)) == NULL)
 		return 0;
 	chk_av_scan(e, raw, len, res);
 	printf("  %-14s %7zu bytes  %-6s %-28s %s  %u ms\n", name, len,
@@ -260,7 +241,7 @@ static void test_reload(const struct chk_av_conf *conf)
 	int swaps;
 
 	snprintf(path, sizeof(path), "%s/eicar-base64.eml", dir);
-	raw = read_path(path, &len);
+	raw = test_read_path(path, &len);
 	test_begin("reload while scanning");
 	chk_av_slot_init(&slot, load(conf));
 	for (i = 0; i < 4; i++) {
@@ -291,7 +272,7 @@ static void corpus(const struct chk_av *e, int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		struct chk_av_result res;
 		size_t len;
-		char *raw = read_path(argv[i], &len);
+		char *raw = test_read_path(argv[i], &len);
 
 		if (raw == NULL)
 			continue;

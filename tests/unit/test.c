@@ -81,17 +81,14 @@ const char *test_src_path(const char *relpath)
 	return path;
 }
 
-char *test_read_file(const char *relpath, size_t *len_r)
+char *test_read_path(const char *path, size_t *len_r)
 {
-	const char *path = test_src_path(relpath);
 	FILE *f = fopen(path, "rb");
 	char *data = NULL;
 	size_t len = 0, cap = 0, n;
 
-	if (f == NULL) {
-		fprintf(stderr, "test: cannot open %s\n", path);
-		abort();
-	}
+	if (f == NULL)
+		return NULL;
 	do {
 		if (cap - len < 4096) {
 			cap = cap ? cap * 2 : 8192;
@@ -103,6 +100,18 @@ char *test_read_file(const char *relpath, size_t *len_r)
 	fclose(f);
 	data[len] = '\0';
 	*len_r = len;
+	return data;
+}
+
+char *test_read_file(const char *relpath, size_t *len_r)
+{
+	const char *path = test_src_path(relpath);
+	char *data = test_read_path(path, len_r);
+
+	if (data == NULL) {
+		fprintf(stderr, "test: cannot open %s\n", path);
+		abort();
+	}
 	return data;
 }
 

@@ -23,6 +23,8 @@ int test_exit(void);
 /* Reads a whole file (test data) into malloc'd memory; aborts if missing.
    Paths relative to the source tree's top (env top_srcdir, or WN_SRCDIR). */
 char *test_read_file(const char *relpath, size_t *len_r);
+/* The same for any path; NULL (nothing said) when it cannot be opened. */
+char *test_read_path(const char *path, size_t *len_r);
 /* Absolute path of a file in the source tree (static buffer). */
 const char *test_src_path(const char *relpath);
 
