@@ -194,11 +194,28 @@ static int smtp_wait(struct smtp_conn *cn, short events)
 	}
 }
 
+/* Waits for events on the connection: 0 when they came; -1 after
+   saying why (timeout while doing what, or poll failing) and marking
+   the connection broken. */
+static int smtp_wait_for(struct smtp_conn *cn, short events, const char *doing,
+			 const char *what)
+{
+	int ev = smtp_wait(cn, events);
+
+	if (ev > 0)
+		return 0;
+	if (ev == 0)
+		smtp_fail(cn, "%s: timeout %s %s", cn->hop, doing, what);
+	else
+		smtp_fail(cn, "%s: poll: %s", cn->hop, strerror(errno));
+	cn->broken = 1;
+	return -1;
+}
+
 static int smtp_write(struct smtp_conn *cn, const char *data, size_t len, const char *what)
 {
 	while (len > 0) {
 		ssize_t n = send(cn->fd, data, len, MSG_NOSIGNAL);
-		int ev;
 
 		if (n > 0) {
 			data += n;
@@ -212,17 +229,8 @@ static int smtp_write(struct smtp_conn *cn, const char *data, size_t len, const 
 			cn->broken = 1;
 			return -1;
 		}
-		ev = smtp_wait(cn, POLLOUT);
-		if (ev == 0) {
-			smtp_fail(cn, "%s: timeout sending %s", cn->hop, what);
-			cn->broken = 1;
+		if (smtp_wait_for(cn, POLLOUT, "sending", what) < 0)
 			return -1;
-		}
-		if (ev < 0) {
-			smtp_fail(cn, "%s: poll: %s", cn->hop, strerror(errno));
-			cn->broken = 1;
-			return -1;
-		}
 	}
 	return 0;
 }
@@ -239,7 +247,7 @@ static int smtp_read_reply(struct smtp_conn *cn, const char *what)
 	cn->scan_pos = 0;
 	cn->scan_code = -1;
 	for (;;) {
-		int code = 0, ev;
+		int code = 0;
 		long used = smtp_reply_parse_at(cn->in, cn->in_len, &cn->scan_pos, &cn->scan_code,
 						&code, cn->r->reply, sizeof(cn->r->reply));
 		ssize_t n;
@@ -273,17 +281,8 @@ static int smtp_read_reply(struct smtp_conn *cn, const char *what)
 			cn->broken = 1;
 			return -1;
 		}
-		ev = smtp_wait(cn, POLLIN);
-		if (ev == 0) {
-			smtp_fail(cn, "%s: timeout waiting for reply to %s", cn->hop, what);
-			cn->broken = 1;
+		if (smtp_wait_for(cn, POLLIN, "waiting for reply to", what) < 0)
 			return -1;
-		}
-		if (ev < 0) {
-			smtp_fail(cn, "%s: poll: %s", cn->hop, strerror(errno));
-			cn->broken = 1;
-			return -1;
-		}
 	}
 }
 
