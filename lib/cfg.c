@@ -270,6 +270,29 @@ static const struct cfg_key cfg_key_table[] = {
 	{ "attach_policy_file", CFG_STR, "",
 	  "per-recipient-domain attachment policies ([domain] blocks; see "
 	  "etc/winnow.conf); empty: none" },
+	/* winnow-mda (mda/): delivery into Maildir */
+	{ "mda_max_size", CFG_SIZE, "64m",
+	  "largest message winnow-mda accepts (bigger: exit 65, \"5.3.4 message too big\")" },
+	{ "mda_maildir", CFG_STR, "Maildir",
+	  "the user's INBOX Maildir, relative to the home directory or absolute" },
+	{ "mda_sieve", CFG_STR, ".winnow.sieve",
+	  "the user's Sieve script, relative to the home directory; empty: none" },
+	{ "mda_procmail_compat", CFG_BOOL, "yes",
+	  "without a Sieve script, run the user's ~/.procmailrc (the supported subset)" },
+	{ "mda_junk_folder", CFG_STR, "Junk",
+	  "default policy: folder of mail with X-Spam-Flag: YES (empty: INBOX)" },
+	{ "mda_virus_folder", CFG_STR, "Quarantine",
+	  "default policy: folder of mail with X-Virus-Status: Infected (empty: INBOX)" },
+	{ "mda_quota", CFG_STR, "",
+	  "Maildir++ quota \"<bytes>S,<count>C\" kept in maildirsize; empty: the one already "
+	  "in maildirsize if any; none: never check" },
+	{ "mda_quota_bounce", CFG_BOOL, "no",
+	  "over quota: bounce (exit 73) instead of deferring (exit 75)" },
+	{ "mda_sendmail", CFG_STR, "/usr/sbin/sendmail",
+	  "the MTA's sendmail, run as \"sendmail -i -f SENDER -- ADDRESS\" to forward and reply" },
+	{ "mda_pipe_timeout", CFG_UINT, "60",
+	  "seconds a command (procmail |, sendmail) may run before its process group is killed "
+	  "and delivery deferred" },
 };
 
 /* Ranges of the AWL keys (their type is checked first). */
@@ -385,6 +408,33 @@ static int cfg_check_quarantine_store(const char *value, char **err_r)
 	return cfg_check_choice(value, "winnow|hold", err_r);
 }
 
+/* mda_quota: "", "none", or Courier's "<n>S", "<n>C", "<n>S,<n>C". */
+static int cfg_check_mda_quota(const char *value, char **err_r)
+{
+	const char *p = value;
+	int parts = 0;
+
+	if (*p == '\0' || strcmp(p, "none") == 0)
+		return 0;
+	while (*p != '\0' && parts < 2) {
+		if (!isdigit((unsigned char)*p))
+			break;
+		while (isdigit((unsigned char)*p))
+			p++;
+		if (*p != 'S' && *p != 'C')
+			break;
+		p++;
+		parts++;
+		if (*p == ',' && p[1] != '\0')
+			p++;
+	}
+	if (*p == '\0' && parts > 0)
+		return 0;
+	*err_r = buf_strdup_printf("'%s': want <bytes>S, <count>C or both (\"10000000S,1000C\"), "
+				   "empty or none", value);
+	return -1;
+}
+
 /* quarantine_release_smtp: the form of the next hop (lib/smtp_client.h). */
 static int cfg_check_release_smtp(const char *value, char **err_r)
 {
@@ -419,6 +469,7 @@ static const struct {
 	{ "attach_unchecked_action", cfg_check_attach_action },
 	{ "attach_mismatch_action", cfg_check_attach_action },
 	{ "quarantine_release_smtp", cfg_check_release_smtp },
+	{ "mda_quota", cfg_check_mda_quota },
 };
 
 struct cfg_value {

@@ -145,6 +145,11 @@ int dns_dnsbl_sub_match(const struct dns_dnsbl_sub *s, uint32_t code);
    or IPv6 literal, PORT 1-65535, at most WN_DNS_MAX_FORWARDERS words.
    Returns 0, or -1 with a malloc'd reason in *err_r. */
 int dns_forward_check(const char *value, char **err_r);
+/* Calls fn(ctx, word, len) for each forwarder of value (fn may be NULL:
+   only checked); -1 with a malloc'd *err_r at the first bad word or
+   failing fn. */
+int dns_forward_each(const char *value, int (*fn)(void *, const char *, size_t),
+		     void *ctx, char **err_r);
 
 /* Decodes one record's rdata (as libunbound hands it: no rdlength, names
    uncompressed) into rr, allocating from a. *txt_left is the TXT budget

@@ -1,6 +1,6 @@
 # lib/ DNS: the shared resolver over libunbound (lib/dns.c), its test
 # against a real unbound on loopback, and its parsers' fuzz target.
-libwinnow_lib_a_SOURCES += lib/dns.c lib/dns.h
+libwinnow_lib_a_SOURCES += lib/dns.c lib/dns.h lib/dns_forward.c
 
 # The C test runs under test-dns.sh, which starts the DNS server; on its
 # own it runs only the cases that need no server.

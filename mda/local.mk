@@ -3,3 +3,7 @@
 # fragment (mda/*.mk) with one include line below.
 noinst_LIBRARIES += libwinnow-mda.a
 libwinnow_mda_a_SOURCES = mda/mda.h mda/mda_msg.c
+include mda/procmail.mk
+include mda/core.mk
+include mda/sieve.mk
+include mda/e2e.mk

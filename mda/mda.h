@@ -28,7 +28,7 @@ enum mda_status {
 	MDA_TEMPFAIL,  /* transient (disk full, over quota, lock or command
 			  timeout): EX_TEMPFAIL 75, the MTA retries */
 	MDA_PERMFAIL,  /* permanent (EX_CANTCREAT, EX_NOPERM, EX_NOUSER...: the
-			  implementation that failed says which in mda_fail) */
+			  real ops say which in struct mda_core's ex, mda/ops.h) */
 };
 
 /* One message being delivered. */

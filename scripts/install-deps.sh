@@ -34,6 +34,14 @@ PKGS="build-essential autoconf automake libtool pkg-config
 # clamav-freshclam; the policy-rc.d above keeps both services from
 # starting, so nothing is downloaded and /var/lib/clamav stays empty.
 PKGS="$PKGS clamav-daemon"
+# winnow-mda (issue 7): Dovecot reads the Maildirs over IMAP in
+# test-mda-postfix.sh (a private instance; policy-rc.d keeps the service
+# down); procmail and maildrop are bench/bench-mda.py's reference MDAs.
+PKGS="$PKGS dovecot-imapd procmail maildrop"
+# Dovecot Pigeonhole's sieve-test, the reference the Sieve conformance
+# cases are cross-checked against (tests/sieve/crosscheck.py); it pulls in
+# dovecot-core, whose service the policy-rc.d above keeps from starting.
+PKGS="$PKGS dovecot-sieve"
 # Postfix with no system configuration: the tests run their own instance.
 echo "postfix postfix/main_mailer_type select No configuration" |
 	$SUDO debconf-set-selections 2>/dev/null || true

@@ -1,0 +1,7 @@
+# /dev/null discards.
+--- rc
+:0
+* ^Subject: Hello
+/dev/null
+--- trace
+discard

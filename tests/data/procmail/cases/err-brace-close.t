@@ -1,0 +1,6 @@
+--- rc
+:0
+x/
+}
+--- parse-error
+$T/test.rc:3: '}' without a matching '{'

@@ -1,0 +1,5 @@
+--- rc
+:0 Hq
+x/
+--- parse-error
+$T/test.rc:1: unknown flag 'q'

@@ -1,0 +1,7 @@
+--- rc
+:0
+* ^Subject
+:0
+x/
+--- parse-error
+$T/test.rc:3: recipe without an action line

@@ -1,0 +1,2 @@
+# expect: discard
+if address :is "from" "alice@example.com" { discard; }

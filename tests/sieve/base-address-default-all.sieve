@@ -1,0 +1,2 @@
+# expect: discard
+if address "from" "ALICE@example.com" { discard; }

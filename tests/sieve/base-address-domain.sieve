@@ -1,0 +1,2 @@
+# expect: discard
+if address :domain :is "cc" "example.net" { discard; }

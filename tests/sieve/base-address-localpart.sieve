@@ -1,0 +1,2 @@
+# expect: discard
+if address :localpart :is ["to", "cc"] "carol" { discard; }

@@ -1,0 +1,2 @@
+# expect: discard
+if address :matches "to" "*@example.net" { discard; }

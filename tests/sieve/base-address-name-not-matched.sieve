@@ -1,0 +1,2 @@
+# expect: keep
+if address :contains "from" "Alice Ex" { discard; }

@@ -1,0 +1,2 @@
+# expect: discard
+if address :contains "from" "Example" { discard; }

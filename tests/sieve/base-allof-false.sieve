@@ -1,0 +1,2 @@
+# expect: keep
+if allof (true, false) { discard; }

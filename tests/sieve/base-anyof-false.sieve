@@ -1,0 +1,2 @@
+# expect: keep
+if anyof (false, not true) { discard; }

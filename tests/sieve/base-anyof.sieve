@@ -1,0 +1,2 @@
+# expect: discard
+if anyof (false, header :is "X-Priority" "3") { discard; }

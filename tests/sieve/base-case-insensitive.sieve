@@ -1,0 +1,2 @@
+# expect: discard
+IF HEADER :IS "subject" "hello world" { DISCARD; }

@@ -1,0 +1,3 @@
+# expect: keep
+discard;
+keep;

@@ -1,0 +1,2 @@
+# expect: discard
+discard;

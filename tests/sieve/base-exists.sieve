@@ -1,0 +1,3 @@
+# expect: redirect c@example.net
+if exists ["From", "X-Priority"] { redirect "c@example.net"; }
+if exists ["From", "X-Missing"] { discard; }

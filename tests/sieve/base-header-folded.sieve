@@ -1,0 +1,2 @@
+# expect: discard
+if header :contains "Received" "by mail.example.org with ESMTP" { discard; }

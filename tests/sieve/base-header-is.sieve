@@ -1,0 +1,2 @@
+# expect: discard
+if header :is "subject" "hello world" { discard; }

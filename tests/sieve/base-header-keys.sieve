@@ -1,0 +1,2 @@
+# expect: discard
+if header :contains "Subject" ["foo", "bar", "WORLD"] { discard; }

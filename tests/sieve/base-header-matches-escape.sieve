@@ -1,0 +1,2 @@
+# expect: keep
+if header :matches "Subject" "Hello\\*" { discard; }

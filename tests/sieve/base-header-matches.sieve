@@ -1,0 +1,2 @@
+# expect: discard
+if header :matches "Subject" "H*o w?rld" { discard; }

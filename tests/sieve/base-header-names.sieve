@@ -1,0 +1,2 @@
+# expect: discard
+if header :contains ["X-Nope", "Cc"] "dave" { discard; }

@@ -1,0 +1,2 @@
+# expect: discard
+if header :comparator "i;octet" :is "Subject" "Hello world" { discard; }

@@ -1,0 +1,2 @@
+# expect: keep
+if header :comparator "i;octet" :is "Subject" "hello world" { discard; }

@@ -1,0 +1,2 @@
+# expect: keep
+# nothing to do

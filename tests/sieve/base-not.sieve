@@ -1,0 +1,2 @@
+# expect: discard
+if not not true { discard; }

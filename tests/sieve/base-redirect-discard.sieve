@@ -1,0 +1,3 @@
+# expect: redirect x@example.net
+redirect "x@example.net";
+discard;

@@ -1,0 +1,3 @@
+# expect: redirect fwd@example.net
+redirect "fwd@example.net";
+redirect "fwd@example.net";

@@ -1,0 +1,4 @@
+# expect: redirect fwd@example.net
+# expect: keep
+redirect "fwd@example.net";
+keep;

@@ -1,0 +1,2 @@
+# expect: redirect fwd@example.net
+redirect "fwd@example.net";

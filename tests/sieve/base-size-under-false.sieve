@@ -1,0 +1,2 @@
+# expect: keep
+if size :under 10 { discard; }

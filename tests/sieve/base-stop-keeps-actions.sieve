@@ -1,0 +1,5 @@
+# expect: fileinto A
+require "fileinto";
+fileinto "A";
+stop;
+fileinto "B";

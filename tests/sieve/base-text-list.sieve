@@ -1,0 +1,5 @@
+# expect: discard
+if header :contains "Subject" [text:
+nothing
+.
+, "world"] { discard; }

@@ -1,0 +1,3 @@
+# expect: keep
+require "body";
+if body :contains "Hello world" { discard; }

@@ -1,0 +1,3 @@
+# expect: discard
+require "body";
+if body :contains "quarterly report" { discard; }

@@ -1,0 +1,4 @@
+# message: mime.eml
+# expect: discard
+require "body";
+if body :text :contains "Budget für" { discard; }

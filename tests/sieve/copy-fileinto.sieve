@@ -1,0 +1,4 @@
+# expect: fileinto Archive
+# expect: keep
+require ["fileinto", "copy"];
+fileinto :copy "Archive";

@@ -1,0 +1,4 @@
+# expect: redirect fwd@example.net
+# expect: keep
+require "copy";
+redirect :copy "fwd@example.net";

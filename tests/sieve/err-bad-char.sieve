@@ -1,0 +1,2 @@
+# error: err-bad-char.sieve:2:7: unexpected character '@'
+keep; @

@@ -1,0 +1,2 @@
+# error: err-missing-require.sieve:2:1: command "fileinto" needs require "fileinto"
+fileinto "A";

@@ -1,0 +1,2 @@
+# error: err-missing-semicolon-eof.sieve:2:5: expected ';', found end of script
+keep

@@ -1,0 +1,4 @@
+# error: err-require-in-block.sieve:3:3: require: must come before any other command, at the top level
+if true {
+  require "fileinto";
+}

@@ -1,0 +1,2 @@
+# error: err-unknown-extension.sieve:2:1: require: unsupported extension "nonesuch"
+require ["fileinto", "nonesuch"];

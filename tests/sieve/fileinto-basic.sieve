@@ -1,0 +1,3 @@
+# expect: fileinto Lists/dev
+require "fileinto";
+fileinto "Lists/dev";

@@ -1,0 +1,4 @@
+# expect: fileinto INBOX
+require "fileinto";
+fileinto "INBOX";
+keep;

@@ -1,0 +1,5 @@
+# expect: fileinto Junk
+# expect: keep
+require "fileinto";
+fileinto "Junk";
+keep;

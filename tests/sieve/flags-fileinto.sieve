@@ -1,0 +1,3 @@
+# expect: fileinto Done (\Seen \Answered)
+require ["fileinto", "imap4flags"];
+fileinto :flags "\\Seen \\Answered" "Done";

@@ -1,0 +1,4 @@
+# expect: discard
+require "imap4flags";
+setflag "\\Answered $MDNSent";
+if hasflag :contains "MDN" { discard; }

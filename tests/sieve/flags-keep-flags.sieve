@@ -1,0 +1,4 @@
+# expect: keep (\Draft)
+require "imap4flags";
+setflag "\\Seen";
+keep :flags "\\Draft";

@@ -1,0 +1,6 @@
+# expect: keep (\Flagged $Work)
+require "imap4flags";
+setflag "\\Seen";
+addflag ["\\Flagged", "$Work"];
+removeflag "\\Seen";
+keep;

@@ -1,0 +1,5 @@
+# mailboxes: Junk
+# crosscheck: no
+# expect: fileinto New/Folder
+require ["fileinto", "mailbox"];
+fileinto :create "New/Folder";

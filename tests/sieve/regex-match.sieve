@@ -1,0 +1,3 @@
+# expect: discard
+require "regex";
+if header :regex "subject" "^hel+o w.rld$" { discard; }

@@ -1,0 +1,3 @@
+# expect: fileinto example.com/alice
+require ["regex", "variables", "fileinto"];
+if address :regex "from" "^([^@]+)@(.+)$" { fileinto "${2}/${1}"; }

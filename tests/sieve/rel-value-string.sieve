@@ -1,0 +1,3 @@
+# expect: discard
+require "relational";
+if header :value "lt" "Subject" "I" { discard; }

@@ -1,0 +1,3 @@
+# expect: discard
+require "subaddress";
+if address :detail "cc" "work" { discard; }

@@ -1,0 +1,3 @@
+# expect: keep
+require "subaddress";
+if address :detail :matches "from" "*" { discard; }

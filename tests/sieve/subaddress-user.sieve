@@ -1,0 +1,3 @@
+# expect: discard
+require "subaddress";
+if address :user :is "cc" "dave" { discard; }

@@ -1,0 +1,4 @@
+# message: auto.eml
+# expect: keep
+require "vacation";
+vacation "away";

@@ -1,0 +1,5 @@
+# expect: vacation to alice@example.com
+# expect: discard
+require "vacation";
+vacation "away";
+discard;

@@ -1,0 +1,5 @@
+# message: list.eml
+# to: bob@example.org
+# expect: keep
+require "vacation";
+vacation "away";

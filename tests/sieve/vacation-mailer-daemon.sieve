@@ -1,0 +1,4 @@
+# from: MAILER-DAEMON@example.com
+# expect: keep
+require "vacation";
+vacation "away";

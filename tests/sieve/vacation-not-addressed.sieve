@@ -1,0 +1,4 @@
+# to: robert@example.org
+# expect: keep
+require "vacation";
+vacation "away";

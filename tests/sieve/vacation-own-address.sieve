@@ -1,0 +1,4 @@
+# from: bob@example.org
+# expect: keep
+require "vacation";
+vacation "away";

@@ -1,0 +1,5 @@
+# seen: yes
+# crosscheck: no
+# expect: keep
+require "vacation";
+vacation "away";

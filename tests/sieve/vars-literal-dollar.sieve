@@ -1,0 +1,3 @@
+# expect: fileinto a${b
+require ["variables", "fileinto"];
+fileinto "a${b";

@@ -1,0 +1,4 @@
+# expect: fileinto [Hell][]
+require ["variables", "fileinto"];
+if header :matches "Subject" "*o*" { }
+fileinto "[${1}${10}][${11}]";

@@ -1,0 +1,3 @@
+# expect: fileinto ${x}
+require "fileinto";
+fileinto "${x}";

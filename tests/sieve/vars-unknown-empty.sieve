@@ -1,0 +1,3 @@
+# expect: discard
+require ["variables"];
+if string :is "[${nope}]" "[]" { discard; }
