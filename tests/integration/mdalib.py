@@ -1,5 +1,6 @@
 """What the winnow-mda end-to-end drivers share (test-mda-postfix.py,
-test-mda-crash.py, test-mda-bad.py): test messages that carry their own
+test-mda-crash.py, test-mda-bad.py; test-postfix-av.py uses its
+PASS/FAIL counting): test messages that carry their own
 checksum, a reader that parses every file of a Maildir (all folders,
 new/ cur/ tmp/), test users, PASS/FAIL counting.
 

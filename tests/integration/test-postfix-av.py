@@ -34,26 +34,9 @@ import subprocess
 import sys
 import time
 
-EICAR_HEX = None  # set from the fixtures' database
-PASS = 0
-FAIL = 0
-
-
-def ok(what):
-    global PASS
-    PASS += 1
-    print("PASS: " + what, flush=True)
-
-
-def bad(what):
-    global FAIL
-    FAIL += 1
-    print("FAIL: " + what, flush=True)
-
-
-def check(cond, what):
-    (ok if cond else bad)(what)
-    return cond
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mdalib  # noqa: E402  (PASS/FAIL counting shared with the other drivers)
+from mdalib import ok, bad, check  # noqa: E402,F401
 
 
 class Env:
@@ -576,10 +559,9 @@ def main():
             phases[k](env)
     finally:
         env.stop()
-    if FAIL:
+    if mdalib.FAIL:
         env.dump_log()
-    print("%d passed, %d failed" % (PASS, FAIL))
-    sys.exit(1 if FAIL else 0)
+    mdalib.finish()
 
 
 if __name__ == "__main__":

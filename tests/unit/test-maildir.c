@@ -71,25 +71,6 @@ static size_t list_dir(const char *dir, char names[][300], size_t max)
 	return n;
 }
 
-static char *slurp(const char *path, size_t *len_r)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = calloc(1, (size_t)n + 1);
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n)
-		n = 0;
-	fclose(f);
-	*len_r = (size_t)n;
-	return buf;
-}
-
 static int ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), k = strlen(suffix);
@@ -141,7 +122,7 @@ static void test_unique_names(void)
 		char *body, want[64];
 		const char *s = strstr(names[i], ",S=");
 		snprintf(tmp, sizeof(tmp), "%s/new/%s", t.root, names[i]);
-		body = slurp(tmp, &len);
+		body = test_read_path(tmp, &len);
 		test_assert(s != NULL && (size_t)atol(s + 3) == len);
 		snprintf(want, sizeof(want), ",W=%zu", len + 4); /* 4 LFs */
 		test_assert(strstr(names[i], want) != NULL);
@@ -220,7 +201,7 @@ static void test_concurrent(void)
 		char *body;
 		int ww, mm, k;
 		snprintf(file, sizeof(file), "%s/%s", dir, names[i]);
-		body = slurp(file, &len);
+		body = test_read_path(file, &len);
 		if (body == NULL || sscanf(body, "Subject: w%d m%d", &ww, &mm) != 2 || ww < 0 ||
 		    ww >= WRITERS || mm < 0 || mm >= PER_WRITER) {
 			whole = 0;
@@ -264,7 +245,7 @@ static void test_flags(void)
 	test_assert_int(deliver(&t, "Subject: f\n\nx\n",
 				"\\Draft \\answered \\Deleted \\Recent $Label1 Junk", &r, a), MDA_OK);
 	test_assert(ends_with(r.path, ":2,DRTab"));
-	kw = slurp(path_in("Maildir/dovecot-keywords"), &len);
+	kw = test_read_path(path_in("Maildir/dovecot-keywords"), &len);
 	test_assert(kw != NULL && strcmp(kw, "0 $Label1\n1 Junk\n") == 0);
 	if (kw != NULL && strcmp(kw, "0 $Label1\n1 Junk\n") != 0)
 		fprintf(stderr, "  dovecot-keywords: [%s]\n", kw);
@@ -384,7 +365,7 @@ static void test_quota(void)
 	test_assert_int(deliver(&t, msg, NULL, &r, a), MDA_TEMPFAIL);
 	test_assert_int(r.ex, EX_TEMPFAIL);
 	test_assert(r.over_quota && strstr(r.err, "over quota") != NULL);
-	text = slurp(path_in("Maildir/maildirsize"), &len);
+	text = test_read_path(path_in("Maildir/maildirsize"), &len);
 	test_assert(text != NULL && strcmp(text, "1000S,10C\n2 1\n300 1\n300 1\n300 1\n") == 0);
 	free(text);
 	test_assert_int(list_dir(path_in("Maildir/tmp"), names, 4), 0);
@@ -415,7 +396,7 @@ static void test_quota(void)
 	}
 	utimensat(AT_FDCWD, path_in("Maildir/maildirsize"), old, 0);
 	test_assert_int(deliver(&t, msg, NULL, &r, a), MDA_OK);
-	text = slurp(path_in("Maildir/maildirsize"), &len);
+	text = test_read_path(path_in("Maildir/maildirsize"), &len);
 	test_assert(text != NULL && strncmp(text, "1000S,10C\n", 10) == 0);
 	test_assert(text != NULL && maildir_quota_parse(text, len, &q) == 0 && q.lines == 2);
 	free(text);
@@ -423,7 +404,7 @@ static void test_quota(void)
 	/* a configured quota replaces the file's definition (recount) */
 	t.quota = "100000S";
 	test_assert_int(deliver(&t, msg, NULL, &r, a), MDA_OK);
-	text = slurp(path_in("Maildir/maildirsize"), &len);
+	text = test_read_path(path_in("Maildir/maildirsize"), &len);
 	test_assert(text != NULL && strncmp(text, "100000S\n", 8) == 0);
 	test_assert(text != NULL && maildir_quota_parse(text, len, &q) == 0);
 	test_assert_int(q.max_bytes, 100000);

@@ -28,32 +28,10 @@ void tmsg_unit_tests(void)
 static unsigned int flag_count[32];
 static size_t nmsgs, nsplit_checked, ndates, nrcvd, nrcvd_parsed;
 
-static char *read_all(const char *path, size_t *len_r)
-{
-	FILE *f = fopen(path, "rb");
-	char *d;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	d = malloc((size_t)n + 1);
-	if (d == NULL || fread(d, 1, (size_t)n, f) != (size_t)n) {
-		free(d);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	*len_r = (size_t)n;
-	return d;
-}
-
 static void one(const char *path)
 {
 	size_t len, i;
-	char *data = read_all(path, &len);
+	char *data = test_read_path(path, &len);
 	struct arena *a;
 	struct msg *m;
 	struct msg_received *r;
