@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -488,13 +489,43 @@ const struct cfg_key *cfg_keys(size_t *count_r)
 	return cfg_key_table;
 }
 
-static int cfg_index(const char *key)
+/* Key indices sorted by name for cfg_index's binary search: keys are
+   looked up by name on every cfg_str() and friends, by filterd for
+   every message and by winnow-mda, which starts once per delivery,
+   about 300 times while setting the defaults. */
+static unsigned short cfg_sorted[N_ELEMENTS(cfg_key_table)];
+static pthread_once_t cfg_sorted_once = PTHREAD_ONCE_INIT;
+
+static int cfg_sorted_cmp(const void *a, const void *b)
+{
+	return strcmp(cfg_key_table[*(const unsigned short *)a].name,
+		      cfg_key_table[*(const unsigned short *)b].name);
+}
+
+static void cfg_sort_keys(void)
 {
 	size_t i;
 
-	for (i = 0; i < N_ELEMENTS(cfg_key_table); i++) {
-		if (strcmp(cfg_key_table[i].name, key) == 0)
-			return (int)i;
+	for (i = 0; i < N_ELEMENTS(cfg_key_table); i++)
+		cfg_sorted[i] = (unsigned short)i;
+	qsort(cfg_sorted, N_ELEMENTS(cfg_sorted), sizeof(cfg_sorted[0]), cfg_sorted_cmp);
+}
+
+static int cfg_index(const char *key)
+{
+	size_t lo = 0, hi = N_ELEMENTS(cfg_sorted);
+
+	pthread_once(&cfg_sorted_once, cfg_sort_keys);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = strcmp(key, cfg_key_table[cfg_sorted[mid]].name);
+
+		if (r == 0)
+			return cfg_sorted[mid];
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
 	return -1;
 }
@@ -632,16 +663,13 @@ static void cfg_split_words(struct cfg_value *v)
 	}
 }
 
-int cfg_set(struct cfg *c, const char *key, const char *value,
-	    const char *origin, char **err_r)
+/* Sets key number i of the table. */
+static int cfg_set_at(struct cfg *c, size_t i, const char *value, const char *origin,
+		      char **err_r)
 {
-	int i = cfg_index(key);
+	const char *key = cfg_key_table[i].name;
 	struct cfg_value *v;
 
-	if (i < 0) {
-		*err_r = buf_strdup_printf("%s: unknown key '%s'", origin, key);
-		return -1;
-	}
 	if (cfg_validate(&cfg_key_table[i], value) < 0) {
 		*err_r = buf_strdup_printf("%s: %s: '%s' is not %s", origin, key, value,
 				  cfg_type_name(cfg_key_table[i].type));
@@ -657,6 +685,18 @@ int cfg_set(struct cfg *c, const char *key, const char *value,
 	return 0;
 }
 
+int cfg_set(struct cfg *c, const char *key, const char *value,
+	    const char *origin, char **err_r)
+{
+	int i = cfg_index(key);
+
+	if (i < 0) {
+		*err_r = buf_strdup_printf("%s: unknown key '%s'", origin, key);
+		return -1;
+	}
+	return cfg_set_at(c, (size_t)i, value, origin, err_r);
+}
+
 struct cfg *cfg_new(void)
 {
 	struct cfg *c = xcalloc(1, sizeof(*c));
@@ -664,8 +704,7 @@ struct cfg *cfg_new(void)
 	size_t i;
 
 	for (i = 0; i < N_ELEMENTS(cfg_key_table); i++) {
-		if (cfg_set(c, cfg_key_table[i].name, cfg_key_table[i].def,
-			    "default", &err) < 0)
+		if (cfg_set_at(c, i, cfg_key_table[i].def, "default", &err) < 0)
 			wn_panic("cfg: bad default: %s", err);
 	}
 	return c;
