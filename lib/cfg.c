@@ -378,37 +378,6 @@ static int cfg_check_choice(const char *value, const char *choices, char **err_r
 	return -1;
 }
 
-static int cfg_check_antivirus(const char *value, char **err_r)
-{
-	return cfg_check_choice(value, "none|clamav|clamd", err_r);
-}
-
-static int cfg_check_virus_action(const char *value, char **err_r)
-{
-	return cfg_check_choice(value, "reject|discard|quarantine|header", err_r);
-}
-
-static int cfg_check_av_failure_action(const char *value, char **err_r)
-{
-	return cfg_check_choice(value, "tempfail|reject|quarantine|accept", err_r);
-}
-
-static int cfg_check_spam_action(const char *value, char **err_r)
-{
-	return cfg_check_choice(value, "header|quarantine|discard", err_r);
-}
-
-/* the attachment policy's actions (filterd/scan.h enum scan_action) */
-static int cfg_check_attach_action(const char *value, char **err_r)
-{
-	return cfg_check_choice(value, "none|header|quarantine|discard|tempfail|reject", err_r);
-}
-
-static int cfg_check_quarantine_store(const char *value, char **err_r)
-{
-	return cfg_check_choice(value, "winnow|hold", err_r);
-}
-
 /* mda_quota: "", "none", or Courier's "<n>S", "<n>C", "<n>S,<n>C". */
 static int cfg_check_mda_quota(const char *value, char **err_r)
 {
@@ -449,28 +418,33 @@ static int cfg_check_release_smtp(const char *value, char **err_r)
 
 /* Keys whose values need more than their type's check, so that a bad
    value is reported at load with its file:line, not when first used. */
+#define CFG_AV_FAILURE "tempfail|reject|quarantine|accept"
+/* the attachment policy's actions (filterd/scan.h enum scan_action) */
+#define CFG_ATTACH_ACTION "none|header|quarantine|discard|tempfail|reject"
+
 static const struct {
 	const char *name;
 	int (*check)(const char *value, char **err_r); /* -1, malloc'd reason */
+	const char *choices; /* or: one of these words ("a|b|c"), no case */
 } cfg_check_table[] = {
-	{ "dns_forward", dns_forward_check },
-	{ "awl_factor", cfg_check_fraction },
-	{ "awl_ipv4_mask_len", cfg_check_ipv4_mask },
-	{ "awl_ipv6_mask_len", cfg_check_ipv6_mask },
-	{ "dkim_sign_keys", cfg_check_dkim_sign_keys },
-	{ "dkim_sign_canon", cfg_check_dkim_sign_canon },
-	{ "antivirus", cfg_check_antivirus },
-	{ "virus_action", cfg_check_virus_action },
-	{ "av_error_action", cfg_check_av_failure_action },
-	{ "av_limit_action", cfg_check_av_failure_action },
-	{ "spam_action", cfg_check_spam_action },
-	{ "quarantine_store", cfg_check_quarantine_store },
-	{ "attach_action", cfg_check_attach_action },
-	{ "attach_encrypted_action", cfg_check_attach_action },
-	{ "attach_unchecked_action", cfg_check_attach_action },
-	{ "attach_mismatch_action", cfg_check_attach_action },
-	{ "quarantine_release_smtp", cfg_check_release_smtp },
-	{ "mda_quota", cfg_check_mda_quota },
+	{ "dns_forward", dns_forward_check, NULL },
+	{ "awl_factor", cfg_check_fraction, NULL },
+	{ "awl_ipv4_mask_len", cfg_check_ipv4_mask, NULL },
+	{ "awl_ipv6_mask_len", cfg_check_ipv6_mask, NULL },
+	{ "dkim_sign_keys", cfg_check_dkim_sign_keys, NULL },
+	{ "dkim_sign_canon", cfg_check_dkim_sign_canon, NULL },
+	{ "antivirus", NULL, "none|clamav|clamd" },
+	{ "virus_action", NULL, "reject|discard|quarantine|header" },
+	{ "av_error_action", NULL, CFG_AV_FAILURE },
+	{ "av_limit_action", NULL, CFG_AV_FAILURE },
+	{ "spam_action", NULL, "header|quarantine|discard" },
+	{ "quarantine_store", NULL, "winnow|hold" },
+	{ "attach_action", NULL, CFG_ATTACH_ACTION },
+	{ "attach_encrypted_action", NULL, CFG_ATTACH_ACTION },
+	{ "attach_unchecked_action", NULL, CFG_ATTACH_ACTION },
+	{ "attach_mismatch_action", NULL, CFG_ATTACH_ACTION },
+	{ "quarantine_release_smtp", cfg_check_release_smtp, NULL },
+	{ "mda_quota", cfg_check_mda_quota, NULL },
 };
 
 struct cfg_value {
@@ -616,7 +590,9 @@ static int cfg_check(const char *key, const char *value, const char *origin,
 	for (i = 0; i < N_ELEMENTS(cfg_check_table); i++) {
 		if (strcmp(cfg_check_table[i].name, key) != 0)
 			continue;
-		if (cfg_check_table[i].check(value, &why) < 0) {
+		if ((cfg_check_table[i].check != NULL
+			     ? cfg_check_table[i].check(value, &why)
+			     : cfg_check_choice(value, cfg_check_table[i].choices, &why)) < 0) {
 			*err_r = buf_strdup_printf("%s: %s: %s", origin, key, why);
 			free(why);
 			return -1;
