@@ -362,22 +362,6 @@ static void test_expire(void)
 	db_close(&db);
 }
 
-static int copy_file(const char *from, const char *to)
-{
-	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-	char buf[8192];
-	size_t n;
-	int ret = in != NULL && out != NULL ? 0 : -1;
-
-	while (ret == 0 && (n = fread(buf, 1, sizeof(buf), in)) > 0)
-		ret = fwrite(buf, 1, n, out) == n ? 0 : -1;
-	if (in != NULL)
-		fclose(in);
-	if (out != NULL && fclose(out) != 0)
-		ret = -1;
-	return ret;
-}
-
 /* The counts make-schema1.c learned (see tests/data/db/). */
 static void check_schema1_bayes(struct db *db)
 {
@@ -412,7 +396,7 @@ static void test_migration(void)
 	uint64_t h = 7;
 
 	test_begin("awl: a schema-1 store is upgraded in place, Bayes data intact");
-	test_assert_int(copy_file(test_src_path("tests/data/db/schema1.db"), test_tmp_path("v1.db")), 0);
+	test_assert_int(test_copy_file(test_src_path("tests/data/db/schema1.db"), test_tmp_path("v1.db")), 0);
 	db_options_default(&o);
 	o.read_only = 1;
 	/* read-only (winnow check before filterd has run): Bayes reads

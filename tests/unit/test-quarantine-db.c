@@ -252,22 +252,6 @@ static void test_list_release(void)
 	db_close(&db);
 }
 
-static int copy_file(const char *from, const char *to)
-{
-	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-	char buf[8192];
-	size_t n;
-	int ret = in != NULL && out != NULL ? 0 : -1;
-
-	while (ret == 0 && (n = fread(buf, 1, sizeof(buf), in)) > 0)
-		ret = fwrite(buf, 1, n, out) == n ? 0 : -1;
-	if (in != NULL)
-		fclose(in);
-	if (out != NULL && fclose(out) != 0)
-		ret = -1;
-	return ret;
-}
-
 /* What make-schema2.c stored (see tests/data/db/). */
 static void check_schema2(struct db *db)
 {
@@ -302,7 +286,7 @@ static void test_migration(void)
 	struct db *db;
 
 	test_begin("quarantine db: a schema-2 store read-only: all but the quarantine work");
-	test_assert_int(copy_file(test_src_path("tests/data/db/schema2.db"),
+	test_assert_int(test_copy_file(test_src_path("tests/data/db/schema2.db"),
 				  test_tmp_path("v2.db")), 0);
 	db = open_ok("v2.db", 1);
 	test_assert_int(db_stats(db, &st, &err), 0);
@@ -334,7 +318,7 @@ static void test_migration(void)
 	test_end();
 
 	test_begin("quarantine db: a schema-1 store goes to 3 in one open");
-	test_assert_int(copy_file(test_src_path("tests/data/db/schema1.db"),
+	test_assert_int(test_copy_file(test_src_path("tests/data/db/schema1.db"),
 				  test_tmp_path("v1.db")), 0);
 	db = open_ok("v1.db", 1);
 	test_assert_int(db_quar_get(db, "m1", a, &g, &err), -1);

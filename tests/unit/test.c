@@ -148,3 +148,19 @@ void test_tmpdir_remove(void)
 		closedir(d);
 	rmdir(test_tmp);
 }
+
+int test_copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	char buf[8192];
+	size_t n;
+	int ret = in != NULL && out != NULL ? 0 : -1;
+
+	while (ret == 0 && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		ret = fwrite(buf, 1, n, out) == n ? 0 : -1;
+	if (in != NULL)
+		fclose(in);
+	if (out != NULL && fclose(out) != 0)
+		ret = -1;
+	return ret;
+}

@@ -25,6 +25,8 @@ int test_exit(void);
 char *test_read_file(const char *relpath, size_t *len_r);
 /* The same for any path; NULL (nothing said) when it cannot be opened. */
 char *test_read_path(const char *path, size_t *len_r);
+/* Copies file from to to (created or truncated): 0, or -1. */
+int test_copy_file(const char *from, const char *to);
 /* Absolute path of a file in the source tree (static buffer). */
 const char *test_src_path(const char *relpath);
 
