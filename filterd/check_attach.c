@@ -193,18 +193,6 @@ static int attach_words_has(const struct attach_words *ws, const char *w)
 
 /* ---- configuration ---- */
 
-static char *attach_err_printf(const char *fmt, ...) WN_PRINTF(1, 2);
-static char *attach_err_printf(const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	return buf_steal(&b);
-}
-
 static int attach_conf_list(struct attach_conf *conf, const struct cfg *c, const char *key,
 			    struct attach_words *ws, char **err_r)
 {
@@ -215,7 +203,7 @@ static int attach_conf_list(struct attach_conf *conf, const struct cfg *c, const
 		const char *w = attach_ext_word(conf->a, v[i], strlen(v[i]));
 
 		if (w == NULL) {
-			*err_r = attach_err_printf("%s: '%s' is not a file extension", key, v[i]);
+			*err_r = buf_strdup_printf("%s: '%s' is not a file extension", key, v[i]);
 			return -1;
 		}
 		attach_words_add(conf->a, ws, w);
@@ -233,7 +221,7 @@ static int attach_conf_content(struct attach_conf *conf, const struct cfg *c, ch
 			if (strcasecmp(v[i], attach_content_word[k]) == 0)
 				break;
 		if (k > AC_LNK) {
-			*err_r = attach_err_printf("attach_banned_content: '%s': expected pe, elf, "
+			*err_r = buf_strdup_printf("attach_banned_content: '%s': expected pe, elf, "
 						   "macho, script, msi or lnk", v[i]);
 			return -1;
 		}
@@ -251,7 +239,7 @@ static int attach_conf_keys(struct attach_conf *conf, const struct cfg *c, char 
 		const char *v = cfg_str(c, attach_act_key[i]);
 
 		if ((conf->def.act[i] = scan_action_parse(v)) < 0) {
-			*err_r = attach_err_printf("%s: '%s': expected none, header, quarantine, "
+			*err_r = buf_strdup_printf("%s: '%s': expected none, header, quarantine, "
 						   "discard, tempfail or reject",
 						   attach_act_key[i], v);
 			return -1;
@@ -279,13 +267,13 @@ static char *attach_read_file(const char *path, size_t *len_r, char **err_r)
 	size_t n;
 
 	if (f == NULL) {
-		*err_r = attach_err_printf("attach_policy_file %s: %s", path, strerror(errno));
+		*err_r = buf_strdup_printf("attach_policy_file %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	data = xmalloc(ATTACH_POLICY_MAX + 1);
 	n = fread(data, 1, ATTACH_POLICY_MAX + 1, f);
 	if (ferror(f) || n > ATTACH_POLICY_MAX) {
-		*err_r = attach_err_printf("attach_policy_file %s: %s", path,
+		*err_r = buf_strdup_printf("attach_policy_file %s: %s", path,
 					   ferror(f) ? strerror(errno) : "larger than 4 MB");
 		fclose(f);
 		free(data);
