@@ -663,6 +663,10 @@ static sfsistat milter_demand(struct milter_eom *e)
 			   e->secs);
 		return SMFIS_DISCARD;
 	default:
+		/* a copy held by the MTA keeps the message: forged X-Spam-*
+		   and X-Virus-* fields go, as on the way to delivery */
+		if (strcasecmp(cfg_str(e->cfg, "quarantine_store"), "hold") == 0)
+			milter_del_forged(e);
 		return milter_quarantine(e, sc->action_reason, NULL);
 	}
 }

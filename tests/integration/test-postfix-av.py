@@ -362,6 +362,35 @@ def phase_quarantine(env):
         forged = tokens[1][:-2] + ("AA" if not tokens[1].endswith("AA") else "BB")
         r = env.winnow("quarantine", "release", "--token", forged, check_rc=False)
         check(r.returncode != 0, "digest token: a forged token is refused")
+    # quarantine_store = hold: the MTA keeps it, with our headers only
+    env.stop()
+    env.start("antivirus=clamav", "virus_action=quarantine", "quarantine_store=hold",
+              *ATTACH_OFF)
+    sent = fixture(env, "eicar-base64").replace(b"Subject:", b"X-Virus-Status: Clean\r\nSubject:", 1)
+    code, _ = env.send(sent)
+    held = []
+    for _ in range(50):
+        held = glob.glob(os.path.join(env.w, "postfix/spool/hold/**/*"), recursive=True)
+        held = [f for f in held if os.path.isfile(f)]
+        if held:
+            break
+        time.sleep(0.1)
+    text = ""
+    if held:
+        r = subprocess.run(["postcat", "-c", os.path.join(env.w, "postfix/etc"), held[0]],
+                           capture_output=True)
+        text = r.stdout.decode(errors="replace") + r.stderr.decode(errors="replace")
+    if os.environ.get("WN_DEBUG"):
+        print("# held:", held, os.listdir(os.path.join(env.w, "postfix/spool")))
+        print(text[:3000])
+    check(code == 250 and "X-Virus-Status: Infected (Test.EICAR" in text and
+          "X-Virus-Status: Clean" not in text and "X-Virus-Scanned: Winnow" in text,
+          "quarantine_store=hold: the virus waits in Postfix's hold queue with our "
+          "X-Virus-* headers, the forged one gone")
+    check(env.delivered(0.5) == [] and len(env.qlist()) == 2,
+          "quarantine_store=hold: not delivered, not in Winnow's store")
+    subprocess.run(["postsuper", "-c", os.path.join(env.w, "postfix/etc"), "-d", "ALL",
+                    "hold"], capture_output=True)
     # expiry
     r = env.winnow("quarantine", "expire", "--days", "0")
     check(r.returncode == 0, "expire: exits 0")
