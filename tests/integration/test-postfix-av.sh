@@ -37,7 +37,9 @@ postfix -c "$P/etc" reload >/dev/null 2>&1 || { echo "FAIL: postfix reload"; exi
 
 $PY "$top_srcdir/tests/integration/test-av.py" "$W/av" >/dev/null ||
 	{ echo "FAIL: test-av.py fixtures"; exit 1; }
-exec $PY "$top_srcdir/tests/integration/test-postfix-av.py" ${WN_PFAV_ONLY:+--only $WN_PFAV_ONLY} \
+# not exec: the trap above must still stop Postfix and remove $W
+$PY "$top_srcdir/tests/integration/test-postfix-av.py" ${WN_PFAV_ONLY:+--only $WN_PFAV_ONLY} \
 	--work "$W" --smtp "$SMTP" --milter "$MILTER" --release "$REL" \
 	--filterd "$top_builddir/filterd/filterd" --winnow "$top_builddir/winnow" \
 	--srcdir "$top_srcdir"
+exit $?
