@@ -1,12 +1,15 @@
 /*
  * test.c - the unit test harness (see test.h).
  */
+#include "config.h"
+
 #include "tests/unit/test.h"
 
-#include <dirent.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/wn.h"
@@ -135,18 +138,22 @@ const char *test_tmp_path(const char *file)
 	return p;
 }
 
+static int test_rm_entry(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	if (type == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0; /* go on whatever failed: best effort */
+}
+
+/* The whole tree: tests leave Maildirs and folders in it. */
 void test_tmpdir_remove(void)
 {
-	DIR *d = opendir(test_tmp);
-	struct dirent *e;
-
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] != '.')
-			unlink(test_tmp_path(e->d_name));
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(test_tmp);
+	if (test_tmp[0] != '\0')
+		nftw(test_tmp, test_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int test_copy_file(const char *from, const char *to)
