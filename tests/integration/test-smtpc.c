@@ -167,8 +167,9 @@ static char *transcript(const char *dir, const char *name, int n)
 	int i;
 
 	snprintf(path, sizeof(path), "%s/%s.%d", dir, name, n);
-	/* the peer writes it when the session ends, just after our QUIT */
-	for (i = 0; i < 100 && (t = read_all(path, NULL)) == NULL; i++)
+	/* the peer writes it (whole, by rename) when the session ends, just
+	   after our QUIT; up to 10 s on a busy machine */
+	for (i = 0; i < 500 && (t = read_all(path, NULL)) == NULL; i++)
 		usleep(20000);
 	return t != NULL ? t : strdup("(no transcript)");
 }

@@ -90,8 +90,12 @@ def session(conn, name, record, counter):
         pass
     finally:
         if record:
-            with open(os.path.join(record, '%s.%d' % (name, n)), 'wb') as out:
+            # whole or not at all: the test polls for the file and reads
+            # it at once, so it must not see it half written
+            path = os.path.join(record, '%s.%d' % (name, n))
+            with open(path + '.tmp', 'wb') as out:
                 out.write(b''.join(log))
+            os.rename(path + '.tmp', path)
         conn.close()
 
 
