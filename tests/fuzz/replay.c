@@ -18,6 +18,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static unsigned int replay_count;
 
+/* Prefixes tried per file: every one of a short input, an even spread
+   of a long one. */
+#define REPLAY_PREFIXES 256
+
+/* The input cut short after each byte (or a spread of cuts for a long
+   one), each in a buffer of exactly that size so that a parser reading
+   past the end it was given is caught by ASan: what a message, script
+   or archive truncated in transit looks like. */
+static void replay_prefixes(const uint8_t *data, size_t len)
+{
+	size_t step = len / REPLAY_PREFIXES + 1, n;
+
+	for (n = 0; n < len; n += step) {
+		uint8_t *cut = xmalloc(n > 0 ? n : 1);
+
+		memcpy(cut, data, n);
+		LLVMFuzzerTestOneInput(cut, n);
+		free(cut);
+	}
+}
+
 static int replay_file(const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -38,6 +59,7 @@ static int replay_file(const char *path)
 	} while (n > 0);
 	fclose(f);
 	LLVMFuzzerTestOneInput(data, len);
+	replay_prefixes(data, len);
 	free(data);
 	replay_count++;
 	return 0;
